@@ -1,0 +1,1 @@
+"""Pure logic: lifecycle, points and decay, BANT. No I/O, no clock: callers pass ``now``."""

@@ -1,0 +1,1 @@
+"""The per-lead feature table: one row per lead as of a point in time."""

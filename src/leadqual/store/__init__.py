@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, the database factory and Alembic migrations."""
