@@ -1,0 +1,42 @@
+"""The `leadqual` command line: a thin adapter over the services.
+
+Each sub-module adds its commands to ``app``; errors leadqual raises on purpose are printed as one
+clear message with the error's exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from leadqual.cli.common import app
+from leadqual.errors import LeadqualError
+
+__all__ = ["app", "main"]
+
+# Importing the command modules registers their commands on `app`.
+from leadqual.cli import contract as _contract  # noqa: E402, F401
+from leadqual.cli import imports as _imports  # noqa: E402, F401
+from leadqual.cli import qualify as _qualify  # noqa: E402, F401
+from leadqual.cli import simulate as _simulate  # noqa: E402, F401
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except LeadqualError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click's own usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

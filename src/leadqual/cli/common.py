@@ -1,0 +1,67 @@
+"""What every command shares: the root app, the store option, JSON output."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import typer
+
+from leadqual.settings import load_settings
+from leadqual.store.database import Store, open_store
+
+__all__ = ["AppState", "app", "emit_json", "get_store"]
+
+app = typer.Typer(
+    name="leadqual",
+    help="Self-hosted lead qualification: one signed MQL/SQL contract, scored with reasons.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@dataclass
+class AppState:
+    db: str | None = None
+    _store: Store | None = field(default=None, repr=False)
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(load_settings(self.db).database_url)
+        return self._store
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Store URL (sqlite:///PATH or postgresql+psycopg://…); "
+            "default: $LEADQUAL_DATABASE_URL, else ./leadqual.db.",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = AppState(db=db)
+
+
+def get_store(ctx: typer.Context) -> Store:
+    """The store named by --db / LEADQUAL_DATABASE_URL, opened and migrated once per command."""
+    state = ctx.find_root().obj
+    assert isinstance(state, AppState)
+    return state.store()
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, datetime | date):
+        return o.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def emit_json(payload: Any) -> None:
+    """Print ``payload`` as JSON on stdout (the stable, documented machine output)."""
+    typer.echo(json.dumps(payload, default=_default, indent=2, sort_keys=False))

@@ -1,0 +1,1 @@
+"""CLI commands: contract (filled in by its owner)."""

@@ -1,0 +1,1 @@
+"""CLI commands: imports (filled in by its owner)."""

@@ -1,0 +1,1 @@
+"""CLI commands: qualify (filled in by its owner)."""

@@ -1,0 +1,1 @@
+"""CLI commands: simulate (filled in by its owner)."""
