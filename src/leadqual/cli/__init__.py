@@ -18,6 +18,7 @@ __all__ = ["app", "main"]
 
 # Importing the command modules registers their commands on `app`.
 from leadqual.cli import contract as _contract  # noqa: E402, F401
+from leadqual.cli import demo as _demo  # noqa: E402, F401
 from leadqual.cli import imports as _imports  # noqa: E402, F401
 from leadqual.cli import qualify as _qualify  # noqa: E402, F401
 from leadqual.cli import simulate as _simulate  # noqa: E402, F401

@@ -12,7 +12,7 @@ import typer
 from leadqual.settings import load_settings
 from leadqual.store.database import Store, open_store
 
-__all__ = ["AppState", "app", "emit_json", "get_store"]
+__all__ = ["AppState", "app", "emit_json", "get_store", "parse_time"]
 
 app = typer.Typer(
     name="leadqual",
@@ -65,3 +65,21 @@ def _default(o: Any) -> Any:
 def emit_json(payload: Any) -> None:
     """Print ``payload`` as JSON on stdout (the stable, documented machine output)."""
     typer.echo(json.dumps(payload, default=_default, indent=2, sort_keys=False))
+
+
+def parse_time(text: str, option: str) -> datetime:
+    """An ISO-8601 time from the command line, as naive UTC."""
+    from datetime import UTC
+
+    from leadqual.errors import InvalidInput
+
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{option}: {text!r} is not an ISO-8601 time (e.g. 2026-03-31 or 2026-03-31T18:00)",
+            field=option,
+        ) from exc
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value

@@ -1,0 +1,76 @@
+"""CLI command: demo — the main job on the embedded default."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from leadqual.cli.common import AppState, app
+from leadqual.cli.qualify import print_funnel, print_leads
+from leadqual.services.demo import run_demo
+from leadqual.settings import sqlite_url
+from leadqual.store.database import open_store
+
+__all__ = ["demo_cmd"]
+
+
+@app.command("demo")
+def demo_cmd(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path,
+        typer.Option(
+            "--dir",
+            help="Where the demo's store (leadqual.db) and simulated CSVs go; default: here, so "
+            "`leadqual leads` and the rest work on it afterwards.",
+        ),
+    ] = Path("."),
+    accounts: Annotated[int, typer.Option(help="Simulated accounts.", min=10)] = 1500,
+    seed: Annotated[int, typer.Option(help="Simulation seed.")] = 7,
+    months: Annotated[int, typer.Option(help="Months of simulated history.", min=2)] = 12,
+) -> None:
+    """Simulate a B2B funnel, import it, apply the starter contract, qualify month by month,
+    and print the funnel and the top 10 leads with their reasons."""
+    console = Console()
+    state = ctx.find_root().obj
+    assert isinstance(state, AppState)
+    directory.mkdir(parents=True, exist_ok=True)
+    url = state.db or os.environ.get("LEADQUAL_DATABASE_URL")
+    if url is None:
+        db = directory / "leadqual.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)  # the demo's own store: start afresh
+        url = sqlite_url(db.resolve())
+    store = open_store(url)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    report = run_demo(
+        store,
+        directory / "leadqual-demo-data",
+        accounts=accounts,
+        seed=seed,
+        months=months,
+        now=now,
+        step=lambda msg: console.print(f"[dim]•[/] {msg}"),
+    )
+    store.dispose()
+    planted = " and ".join(f"{c['field']} {c['op']} {c['value']}" for c in report.profile)
+    console.print(f"\nPlanted ideal-customer profile (truth.json): [bold]{planted}[/]")
+    for kind, res in report.imports.items():
+        console.print(f"  imported {kind}: {res.rows_read} rows")
+    assert report.contract is not None and report.funnel is not None
+    console.print(f"Contract v{report.contract.version} ({report.contract.name}) active.")
+    last = report.qualify_runs[-1]
+    console.print(
+        f"Qualified monthly ({len(report.qualify_runs)} runs); "
+        f"{sum(r.changes for r in report.qualify_runs)} stage changes recorded."
+    )
+    print_funnel(report.funnel, console)
+    print_leads(report.top, console, title=f"Top 10 leads as of {last.as_of:%Y-%m-%d}")
+    timing = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
+    console.print(f"[dim]{timing}[/]")
+    console.print(f"Store: {url}\nTry: leadqual --db {url} leads --stage mql --top 5")

@@ -1,0 +1,1 @@
+"""Decisions: the contract's rules turned into fit, stage and reasons over the feature table."""

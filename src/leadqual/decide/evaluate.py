@@ -1,0 +1,123 @@
+"""Evaluate a contract over a feature table: fit points, every criterion passed or failed, the
+stage rules, and the stage each lead moves to — one vectorized DuckDB query, no Python loop over
+leads.
+
+The stage a lead moves to, in order of precedence:
+
+1. a won deal → ``customer``; an open deal → ``opportunity``; a lost deal with nothing open moves an
+   ``opportunity`` to ``recycled`` (evidence from the CRM, not from the contract);
+2. a disqualify criterion → ``disqualified`` (from lead, mql, sal or recycled);
+3. the ``sql`` rule → ``sql`` (from mql or sal);
+4. the ``mql`` rule → ``mql`` (from lead or recycled);
+5. the recycle rule → ``recycled`` (from mql): intent below ``intent_below`` at the start of the
+   ``for_days`` window and now, with no intent signal in between.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from leadqual.contract.model import Contract
+
+__all__ = ["Evaluation", "evaluate", "evaluation_sql"]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _points(p: float) -> str:
+    return f"{p:+g}"
+
+
+def evaluation_sql(contract: Contract, table: str = "features") -> str:
+    """The one query that evaluates ``contract`` over a feature table named ``table``."""
+    crit = [
+        f"COALESCE(({c.when.to_sql('duckdb')}), FALSE) AS {_q('fit:' + c.name)}"
+        for c in contract.fit
+    ]
+    fit_sum = " + ".join(
+        f"CASE WHEN {_q('fit:' + c.name)} THEN {float(c.points)!r} ELSE 0 END" for c in contract.fit
+    ) or "0.0"
+    fit_reasons = [
+        f"CASE WHEN {_q('fit:' + c.name)} THEN {_lit(f'{c.name} ({_points(c.points)})')} END"
+        for c in contract.fit
+    ]
+    intent_reasons = [
+        f"CASE WHEN {_q('intent:' + s.name)} >= 0.05 THEN "
+        f"{_lit(s.name + ' (+')} || CAST(round({_q('intent:' + s.name)}, 1) AS VARCHAR) || ')' END"
+        for s in contract.intent.signals
+    ]
+    reasons = "list_filter([" + ", ".join(fit_reasons + intent_reasons) + "], lambda x: x IS NOT NULL)"
+    if not fit_reasons and not intent_reasons:
+        reasons = "CAST([] AS VARCHAR[])"
+    rules = contract.stages
+    disq = " ".join(
+        f"WHEN COALESCE(({d.when.to_sql('duckdb')}), FALSE) THEN {_lit(d.name)}"
+        for d in rules.disqualify
+    )
+    disq_sql = f"CASE {disq} END" if disq else "CAST(NULL AS VARCHAR)"
+    thr = float(rules.recycle.intent_below)
+    return f"""
+WITH crit AS (
+  SELECT *{", " if crit else ""}{", ".join(crit)} FROM {table}
+), scored AS (
+  SELECT *, ({fit_sum}) AS fit FROM crit
+), ruled AS (
+  SELECT *,
+    COALESCE(({rules.mql.to_sql('duckdb')}), FALSE) AS "rule:mql",
+    COALESCE(({rules.sql.to_sql('duckdb')}), FALSE) AS "rule:sql",
+    {disq_sql} AS "rule:disqualify",
+    (intent < {thr!r} AND intent_window_start < {thr!r} AND signals_in_window = 0)
+      AS "rule:recycle"
+  FROM scored
+)
+SELECT *,
+  CASE
+    WHEN won_deal AND stage <> 'customer' THEN 'customer'
+    WHEN open_deal AND stage IN ('lead', 'mql', 'sal', 'sql', 'recycled') THEN 'opportunity'
+    WHEN lost_deal AND NOT open_deal AND stage = 'opportunity' THEN 'recycled'
+    WHEN "rule:disqualify" IS NOT NULL AND stage IN ('lead', 'mql', 'sal', 'recycled')
+      THEN 'disqualified'
+    WHEN "rule:sql" AND stage IN ('mql', 'sal') THEN 'sql'
+    WHEN "rule:mql" AND stage IN ('lead', 'recycled') THEN 'mql'
+    WHEN "rule:recycle" AND stage = 'mql' THEN 'recycled'
+    ELSE stage
+  END AS new_stage,
+  {reasons} AS reasons
+FROM ruled
+ORDER BY lead_id
+"""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Per lead (ordered by ``lead_id``): the feature columns, ``fit:<criterion>`` booleans,
+    ``fit``, ``rule:mql``/``rule:sql``/``rule:recycle`` booleans, ``rule:disqualify`` (the
+    criterion's name or null), ``new_stage`` and ``reasons`` (passed criteria and live signals)."""
+
+    table: pa.Table
+
+    @property
+    def changed(self) -> pa.Table:
+        """Only the leads whose stage changes."""
+        import pyarrow.compute as pc
+
+        return self.table.filter(pc.not_equal(self.table["new_stage"], self.table["stage"]))
+
+
+def evaluate(features: pa.Table, contract: Contract) -> Evaluation:
+    """Evaluate ``contract`` over ``features`` (a table as ``features.build`` makes it)."""
+    con = duckdb.connect()
+    try:
+        con.register("features", features)
+        return Evaluation(con.sql(evaluation_sql(contract)).to_arrow_table())
+    finally:
+        con.close()

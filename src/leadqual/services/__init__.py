@@ -1,0 +1,1 @@
+"""Use cases, one module each: what the CLI, the API and the dashboard call."""

@@ -1,0 +1,106 @@
+"""The main job on the embedded default: simulate → import → apply the starter contract →
+qualify month by month → funnel and the top leads with their reasons."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from leadqual.contract import starter_contract_text
+from leadqual.errors import Conflict
+from leadqual.features.frames import load_frames
+from leadqual.services.contracts import ContractVersionInfo, apply_contract
+from leadqual.services.imports import ImportResult, import_file
+from leadqual.services.leads import Funnel, LeadView, funnel, list_leads
+from leadqual.services.qualify import QualifyResult, qualify
+from leadqual.simulate import simulate, write_funnel
+from leadqual.store.database import Store
+from leadqual.store.models import Lead
+
+__all__ = ["DEMO_END", "DemoReport", "month_ends", "run_demo"]
+
+DEMO_END = datetime(2026, 11, 30)
+IMPORT_ORDER = ("accounts", "contacts", "events", "deals")
+
+
+@dataclass
+class DemoReport:
+    data_dir: Path
+    profile: list[dict[str, object]]
+    imports: dict[str, ImportResult] = field(default_factory=dict)
+    contract: ContractVersionInfo | None = None
+    qualify_runs: list[QualifyResult] = field(default_factory=list)
+    funnel: Funnel | None = None
+    top: list[LeadView] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def month_ends(end: datetime, months: int) -> list[datetime]:
+    """The last moment of each of the ``months`` months up to ``end`` (oldest first).
+
+    >>> [d.date().isoformat() for d in month_ends(datetime(2026, 3, 31), 3)]
+    ['2026-01-31', '2026-02-28', '2026-03-31']
+    """
+    out = []
+    first_of_next = (end.replace(day=1) + timedelta(days=32)).replace(day=1)
+    for _ in range(months):
+        out.append(first_of_next - timedelta(seconds=1))
+        first_of_next = (first_of_next - timedelta(days=1)).replace(day=1)
+    out.reverse()
+    last = out[-1]
+    out[-1] = min(last, end.replace(hour=23, minute=59, second=59))
+    return out
+
+
+def run_demo(
+    store: Store,
+    data_dir: Path,
+    *,
+    accounts: int = 1500,
+    seed: int = 7,
+    months: int = 12,
+    now: datetime,
+    step: Callable[[str], None] = lambda _msg: None,
+) -> DemoReport:
+    """Run the whole demo into ``store`` (which must hold no leads) and report what happened."""
+    with store.session() as s:
+        if s.scalar(select(func.count(Lead.id))):
+            raise Conflict(
+                "the demo needs an empty store, and this one already has leads; "
+                "point --db at a fresh database (or leave --db out to use DIR/leadqual.db)"
+            )
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        t = time.perf_counter()
+        report.seconds[name] = round(t - clock, 2)
+        clock = t
+
+    step(f"Simulating {accounts} accounts (seed {seed}, {months} months)…")
+    sim = simulate(accounts, seed, months=months, end=DEMO_END)
+    paths = write_funnel(sim, data_dir)
+    report = DemoReport(data_dir=data_dir, profile=list(sim.truth["profile"]))
+    lap("simulate")
+    for kind in IMPORT_ORDER:
+        step(f"Importing {kind}…")
+        report.imports[kind] = import_file(store, kind, paths[kind], now=now)
+    lap("import")
+    step("Applying the starter contract…")
+    report.contract = apply_contract(
+        store, starter_contract_text(), source="starter.yaml", author="leadqual demo", now=now
+    )
+    step(f"Qualifying at the end of each of the {months} months…")
+    frames = load_frames(store, until=DEMO_END + timedelta(days=1))
+    for as_of in month_ends(DEMO_END, months):
+        report.qualify_runs.append(qualify(store, as_of=as_of, now=now, frames=frames))
+    lap("qualify")
+    report.funnel = funnel(store)
+    report.top = list_leads(store, top=10)
+    lap("report")
+    return report

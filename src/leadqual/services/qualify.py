@@ -1,0 +1,169 @@
+"""Qualify every lead against the active contract as of a time, and record the stage changes.
+
+Deterministic for the same store, contract and as-of: the same leads move, with the same reasons.
+Running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, update
+
+from leadqual.contract.model import Contract
+from leadqual.decide.evaluate import Evaluation, evaluate
+from leadqual.domain.lifecycle import STAGES
+from leadqual.features.build import build_features
+from leadqual.features.frames import StoreFrames, load_frames
+from leadqual.services.contracts import active_contract
+from leadqual.store.database import Store
+from leadqual.store.models import Lead, StageChange
+
+__all__ = ["QualifyResult", "qualify"]
+
+
+@dataclass(frozen=True)
+class QualifyResult:
+    as_of: datetime
+    contract_version: int
+    counts: dict[str, int]
+    changes: int
+    moves: dict[str, int] = field(default_factory=dict)  # "lead→mql": n
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "contract_version": self.contract_version,
+            "counts": self.counts,
+            "changes": self.changes,
+            "moves": self.moves,
+        }
+
+
+def _why(row: dict[str, Any], contract: Contract) -> tuple[str, str]:
+    """The rule and the plain-words reason for one lead's stage change."""
+    to, fit, intent = row["new_stage"], row["fit"], row["intent"]
+    scores = f"fit {fit:g}, intent {intent:.1f}"
+    rules = contract.stages
+    if to == "customer":
+        return "deal.won", "a deal was won"
+    if to == "opportunity":
+        return "deal.open", "a deal is open"
+    if to == "recycled" and row["stage"] == "opportunity":
+        return "deal.lost", "the deal was lost and none is open"
+    if to == "disqualified":
+        name = row["rule:disqualify"]
+        crit = next(d for d in rules.disqualify if d.name == name)
+        return f"stages.disqualify.{name}", f"disqualified by {name}: {crit.when.source}"
+    if to == "sql":
+        return "stages.sql", f"sql rule passed: {rules.sql.source} ({scores})"
+    if to == "mql":
+        return "stages.mql", f"mql rule passed: {rules.mql.source} ({scores})"
+    r = rules.recycle
+    return "stages.recycle", (
+        f"intent below {r.intent_below:g} for {r.for_days} days with no new signal ({scores})"
+    )
+
+
+def _record(
+    store: Store, ev: Evaluation, contract: Contract, version: int, as_of: datetime, now: datetime
+) -> Counter[str]:
+    t = ev.table
+    leads = [
+        {
+            "b_id": lead_id,
+            "b_fit": fit,
+            "b_intent": intent,
+            "b_reasons": reasons,
+        }
+        for lead_id, fit, intent, reasons in zip(
+            t["lead_id"].to_pylist(),
+            t["fit"].to_pylist(),
+            t["intent"].to_pylist(),
+            t["reasons"].to_pylist(),
+            strict=True,
+        )
+    ]
+    changed = ev.changed.select(
+        ["lead_id", "stage", "new_stage", "fit", "intent", "rule:disqualify"]
+    ).to_pylist()
+    moves: Counter[str] = Counter()
+    history = []
+    for row in changed:
+        rule, reason = _why(row, contract)
+        moves[f"{row['stage']}→{row['new_stage']}"] += 1
+        history.append(
+            {
+                "lead_id": row["lead_id"],
+                "from_stage": row["stage"],
+                "to_stage": row["new_stage"],
+                "at": as_of,
+                "reason": reason,
+                "rule": rule,
+                "contract_version": version,
+                "by_user": None,
+                "recorded_at": now,
+            }
+        )
+    with store.session() as s:
+        conn = s.connection()
+        if leads:
+            conn.execute(
+                update(Lead.__table__)
+                .where(Lead.__table__.c.id == bindparam("b_id"))
+                .values(
+                    fit=bindparam("b_fit"),
+                    intent=bindparam("b_intent"),
+                    reasons=bindparam("b_reasons"),
+                    qualified_at=as_of,
+                ),
+                leads,
+            )
+        if changed:
+            conn.execute(
+                update(Lead.__table__)
+                .where(Lead.__table__.c.id == bindparam("b_id"))
+                .values(stage=bindparam("b_stage"), stage_changed_at=as_of),
+                [{"b_id": r["lead_id"], "b_stage": r["new_stage"]} for r in changed],
+            )
+            conn.execute(insert(StageChange.__table__), history)
+    return moves
+
+
+def qualify(
+    store: Store, *, as_of: datetime, now: datetime, frames: StoreFrames | None = None
+) -> QualifyResult:
+    """Evaluate every lead against the active contract as of ``as_of`` and record the changes.
+
+    ``frames`` lets a caller that qualifies at several times reuse one read of the store's events
+    (they are cut at ``as_of`` here); leads and their stages are always read afresh.
+    """
+    info, contract = active_contract(store)
+    fresh = load_frames(store, until=as_of) if frames is None else _refresh(store, frames, as_of)
+    table = build_features(fresh, as_of, contract).table
+    ev = evaluate(table, contract)
+    moves = _record(store, ev, contract, info.version, as_of, now)
+    counts = Counter(ev.table["new_stage"].to_pylist())
+    return QualifyResult(
+        as_of=as_of,
+        contract_version=info.version,
+        counts={s: counts.get(s, 0) for s in STAGES},
+        changes=sum(moves.values()),
+        moves=dict(sorted(moves.items())),
+    )
+
+
+def _refresh(store: Store, frames: StoreFrames, as_of: datetime) -> StoreFrames:
+    """Stages, answers and acceptances change as we qualify; events do not."""
+    new = load_frames(store, until=as_of, with_events=False)
+    return StoreFrames(
+        leads=new.leads,
+        events=frames.events,
+        deals=new.deals,
+        bant=new.bant,
+        accepted=new.accepted,
+        until=as_of,
+    )
