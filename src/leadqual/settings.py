@@ -1,4 +1,4 @@
-"""Typed settings, read from the environment (prefix ``LEADQUAL_``) by a factory, never at import."""
+"""Typed settings, read from the environment (prefix ``LEADQUAL_``) by a factory, not at import."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default_factory=lambda: sqlite_url(Path.cwd() / "leadqual.db"),
-        description="SQLAlchemy URL of the store; a SQLite file in the current directory by default.",
+        description="SQLAlchemy URL of the store; default: a SQLite file in the current directory.",
     )
     import_chunk_rows: int = Field(default=20_000, ge=100, description="Rows per import batch.")
 

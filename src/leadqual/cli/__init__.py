@@ -17,16 +17,17 @@ from leadqual.errors import LeadqualError
 __all__ = ["app", "main"]
 
 # Importing the command modules registers their commands on `app`.
-from leadqual.cli import contract as _contract  # noqa: E402, F401
-from leadqual.cli import demo as _demo  # noqa: E402, F401
-from leadqual.cli import imports as _imports  # noqa: E402, F401
-from leadqual.cli import qualify as _qualify  # noqa: E402, F401
-from leadqual.cli import simulate as _simulate  # noqa: E402, F401
+from leadqual.cli import contract as _contract  # noqa: F401
+from leadqual.cli import demo as _demo  # noqa: F401
+from leadqual.cli import imports as _imports  # noqa: F401
+from leadqual.cli import qualify as _qualify  # noqa: F401
+from leadqual.cli import simulate as _simulate  # noqa: F401
 
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns a `typer.Exit`'s code instead of exiting.
+        sys.exit(app(standalone_mode=False) or 0)
     except LeadqualError as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc.message}", highlight=False)
         sys.exit(exc.exit_code)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pyarrow as pa
 
 from leadqual.contract.model import Contract
+from leadqual.duck import connect
 
 __all__ = ["Evaluation", "evaluate", "evaluation_sql"]
 
@@ -43,9 +43,13 @@ def evaluation_sql(contract: Contract, table: str = "features") -> str:
         f"COALESCE(({c.when.to_sql('duckdb')}), FALSE) AS {_q('fit:' + c.name)}"
         for c in contract.fit
     ]
-    fit_sum = " + ".join(
-        f"CASE WHEN {_q('fit:' + c.name)} THEN {float(c.points)!r} ELSE 0 END" for c in contract.fit
-    ) or "0.0"
+    fit_sum = (
+        " + ".join(
+            f"CASE WHEN {_q('fit:' + c.name)} THEN {float(c.points)!r} ELSE 0 END"
+            for c in contract.fit
+        )
+        or "0.0"
+    )
     fit_reasons = [
         f"CASE WHEN {_q('fit:' + c.name)} THEN {_lit(f'{c.name} ({_points(c.points)})')} END"
         for c in contract.fit
@@ -55,9 +59,12 @@ def evaluation_sql(contract: Contract, table: str = "features") -> str:
         f"{_lit(s.name + ' (+')} || CAST(round({_q('intent:' + s.name)}, 1) AS VARCHAR) || ')' END"
         for s in contract.intent.signals
     ]
-    reasons = "list_filter([" + ", ".join(fit_reasons + intent_reasons) + "], lambda x: x IS NOT NULL)"
+    reasons = (
+        "list_filter([" + ", ".join(fit_reasons + intent_reasons) + "], lambda x: x IS NOT NULL)"
+    )
     if not fit_reasons and not intent_reasons:
         reasons = "CAST([] AS VARCHAR[])"
+    crit_cols = ", ".join(_q("fit:" + c.name) for c in contract.fit)
     rules = contract.stages
     disq = " ".join(
         f"WHEN COALESCE(({d.when.to_sql('duckdb')}), FALSE) THEN {_lit(d.name)}"
@@ -72,14 +79,15 @@ WITH crit AS (
   SELECT *, ({fit_sum}) AS fit FROM crit
 ), ruled AS (
   SELECT *,
-    COALESCE(({rules.mql.to_sql('duckdb')}), FALSE) AS "rule:mql",
-    COALESCE(({rules.sql.to_sql('duckdb')}), FALSE) AS "rule:sql",
+    COALESCE(({rules.mql.to_sql("duckdb")}), FALSE) AS "rule:mql",
+    COALESCE(({rules.sql.to_sql("duckdb")}), FALSE) AS "rule:sql",
     {disq_sql} AS "rule:disqualify",
     (intent < {thr!r} AND intent_window_start < {thr!r} AND signals_in_window = 0)
       AS "rule:recycle"
   FROM scored
 )
-SELECT *,
+SELECT lead_id, stage, intent, fit{", " if crit_cols else ""}{crit_cols},
+  "rule:mql", "rule:sql", "rule:disqualify", "rule:recycle",
   CASE
     WHEN won_deal AND stage <> 'customer' THEN 'customer'
     WHEN open_deal AND stage IN ('lead', 'mql', 'sal', 'sql', 'recycled') THEN 'opportunity'
@@ -99,9 +107,10 @@ ORDER BY lead_id
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Per lead (ordered by ``lead_id``): the feature columns, ``fit:<criterion>`` booleans,
-    ``fit``, ``rule:mql``/``rule:sql``/``rule:recycle`` booleans, ``rule:disqualify`` (the
-    criterion's name or null), ``new_stage`` and ``reasons`` (passed criteria and live signals)."""
+    """Per lead (ordered by ``lead_id``): ``lead_id``, ``stage``, ``intent``, ``fit``, the
+    ``fit:<criterion>`` booleans, ``rule:mql``/``rule:sql``/``rule:recycle`` booleans,
+    ``rule:disqualify`` (the criterion's name or null), ``new_stage`` and ``reasons`` (passed
+    criteria and live signals)."""
 
     table: pa.Table
 
@@ -115,7 +124,7 @@ class Evaluation:
 
 def evaluate(features: pa.Table, contract: Contract) -> Evaluation:
     """Evaluate ``contract`` over ``features`` (a table as ``features.build`` makes it)."""
-    con = duckdb.connect()
+    con = connect()
     try:
         con.register("features", features)
         return Evaluation(con.sql(evaluation_sql(contract)).to_arrow_table())

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,6 +18,7 @@ import pyarrow.compute as pc
 from leadqual.contract.model import Contract, Signal
 from leadqual.domain.decay import capped_sums, decayed_points
 from leadqual.domain.persona import department_of, seniority_of
+from leadqual.duck import connect
 from leadqual.features.frames import StoreFrames
 from leadqual.features.schema import FEATURES
 
@@ -107,17 +107,21 @@ def signal_matches(events: pa.Table, signals: Sequence[Signal]) -> np.ndarray:
     """A boolean matrix (events × signals): which events each intent signal counts."""
     if not signals or events.num_rows == 0:
         return np.zeros((events.num_rows, len(signals)), dtype=bool)
-    con = duckdb.connect()
+    con = connect()
     con.register("events", events)
     parts = []
     for i, s in enumerate(signals):
-        cond = f"type = '{s.event}'" if s.where is None else (
-            f"type = '{s.event}' AND COALESCE(({s.where.to_sql('duckdb')}), FALSE)"
+        cond = (
+            f"type = '{s.event}'"
+            if s.where is None
+            else (f"type = '{s.event}' AND COALESCE(({s.where.to_sql('duckdb')}), FALSE)")
         )
         parts.append(f"({cond}) AS m{i}")
     got = con.sql(f"SELECT {', '.join(parts)} FROM events").to_arrow_table()
     con.close()
-    return np.column_stack([got.column(i).to_numpy(zero_copy_only=False) for i in range(len(signals))])
+    return np.column_stack(
+        [got.column(i).to_numpy(zero_copy_only=False) for i in range(len(signals))]
+    )
 
 
 def _intent(
@@ -142,14 +146,12 @@ def _intent(
     return total, parts
 
 
-def build_features(
-    frames: StoreFrames, as_of: datetime, contract: Contract
-) -> FeatureTable:
+def build_features(frames: StoreFrames, as_of: datetime, contract: Contract) -> FeatureTable:
     """The feature table as of ``as_of`` under ``contract``'s intent signals (fit is computed
     by qualification, from the contract's criteria over these columns)."""
     leads = frames.leads
     n = leads.num_rows
-    con = duckdb.connect()
+    con = connect()
     for name in ("leads", "events", "deals", "bant", "accepted"):
         con.register(name, getattr(frames, name))
     params = {"as_of": as_of, "d30": as_of - timedelta(days=30), "d90": as_of - timedelta(days=90)}
@@ -171,7 +173,8 @@ def build_features(
     as_of_s = (as_of - _EPOCH).total_seconds()
     last = behaviour.column("last_activity_at")
     cols["days_since_last_activity"] = pa.array(
-        (as_of_s - _epoch_seconds(last)) / _SECONDS_PER_DAY, mask=last.is_null().to_numpy(zero_copy_only=False)
+        (as_of_s - _epoch_seconds(last)) / _SECONDS_PER_DAY,
+        mask=last.is_null().to_numpy(zero_copy_only=False),
     )
     created = _epoch_seconds(leads.column("created_at"))
     cols["days_since_created"] = pa.array(np.maximum(as_of_s - created, 0) / _SECONDS_PER_DAY)
@@ -206,8 +209,17 @@ def build_features(
     cols["intent_window_start"] = pa.array(np.round(intent_start, 6))
     cols["signals_in_window"] = pa.array(np.bincount(group[in_window], minlength=n))
 
-    order = ["lead_id"] + [f.name for f in FEATURES if f.name != "fit"] + [
-        "won_deal", "open_deal", "lost_deal", "intent_window_start", "signals_in_window",
-    ] + [f"intent:{name}" for name in parts]
+    order = (
+        ["lead_id"]
+        + [f.name for f in FEATURES if f.name != "fit"]
+        + [
+            "won_deal",
+            "open_deal",
+            "lost_deal",
+            "intent_window_start",
+            "signals_in_window",
+        ]
+        + [f"intent:{name}" for name in parts]
+    )
     table = pa.table({name: cols[name] for name in order})
     return FeatureTable(table=table, as_of=as_of)

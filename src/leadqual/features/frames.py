@@ -113,9 +113,7 @@ def _lead_rows(store: Store) -> pa.Table:
         for name, value in zip(names, row, strict=True):
             cols[name].append(value)
     depts = cols.pop("department_sizes")
-    arrays = {
-        name: pa.array(values, type=raw.field(name).type) for name, values in cols.items()
-    }
+    arrays = {name: pa.array(values, type=raw.field(name).type) for name, values in cols.items()}
     arrays["industry"] = pa.array([v.lower() if v else v for v in cols["industry"]], pa.string())
     arrays["technologies"] = pa.array(
         [[t.lower() for t in v] if v else [] for v in cols["technologies"]], pa.list_(pa.string())
@@ -124,9 +122,7 @@ def _lead_rows(store: Store) -> pa.Table:
         ["person" if c is not None else "account" for c in cols["contact_id"]], pa.string()
     )
     for d in DEPARTMENTS:
-        arrays[f"dept_{d}"] = pa.array(
-            [(v or {}).get(d) for v in depts], pa.int64()
-        )
+        arrays[f"dept_{d}"] = pa.array([(v or {}).get(d) for v in depts], pa.int64())
     del arrays["contact_id"]
     return pa.table(arrays)
 
@@ -137,23 +133,27 @@ def load_frames(store: Store, until: datetime, *, with_events: bool = True) -> S
     Events are read only ``with_events`` (else an empty events table), so a caller that keeps
     its events across several as-of times reads them once.
     """
-    events = _EVENTS.empty_table() if not with_events else _fetch(
-        store,
-        select(
-            Event.lead_id,
-            Event.type,
-            Event.occurred_at,
-            Event.page_type,
-            Event.form_kind,
-            Event.path,
-            Event.url,
-            Event.referrer,
-            Event.title,
-            Event.dwell_ms,
+    events = (
+        _EVENTS.empty_table()
+        if not with_events
+        else _fetch(
+            store,
+            select(
+                Event.lead_id,
+                Event.type,
+                Event.occurred_at,
+                Event.page_type,
+                Event.form_kind,
+                Event.path,
+                Event.url,
+                Event.referrer,
+                Event.title,
+                Event.dwell_ms,
+            )
+            .where(Event.lead_id.is_not(None), Event.occurred_at <= until)
+            .order_by(Event.lead_id, Event.occurred_at),
+            _EVENTS,
         )
-        .where(Event.lead_id.is_not(None), Event.occurred_at <= until)
-        .order_by(Event.lead_id, Event.occurred_at),
-        _EVENTS,
     )
     deals = _fetch(
         store,

@@ -84,7 +84,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature("email_clicks_30d", "int", "behaviour", "Email clicks in the last 30 days."),
     Feature("meetings_held", "int", "behaviour", "Meetings held, ever (up to as-of)."),
     Feature(
-        "days_since_last_activity", "float", "behaviour", "Days since the latest event (null: none)."
+        "days_since_last_activity",
+        "float",
+        "behaviour",
+        "Days since the latest event (null: none).",
     ),
     Feature("days_since_created", "float", "behaviour", "Days since the lead was created."),
     # sales

@@ -35,7 +35,9 @@ def list_leads(store: Store, *, stage: str | None = None, top: int | None = None
     >>> # list_leads(store, stage="mql", top=10)
     """
     if stage is not None and stage not in STAGES:
-        raise InvalidInput(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}", field="stage")
+        raise InvalidInput(
+            f"unknown stage {stage!r}; stages are {', '.join(STAGES)}", field="stage"
+        )
     if top is not None and top < 1:
         raise InvalidInput("--top must be at least 1", field="top")
     score = func.coalesce(Lead.fit, 0) + func.coalesce(Lead.intent, 0)

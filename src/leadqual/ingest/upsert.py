@@ -1,0 +1,103 @@
+"""Batched SQL for imports: ``INSERT … ON CONFLICT`` in the store's dialect, and ``IN`` look-ups
+split into bounded batches (SQLite and PostgreSQL both cap bound parameters per statement)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ColumnElement, DateTime, Row, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+__all__ = ["insert_ignore", "select_in", "upsert"]
+
+IN_BATCH = 5_000
+WRITE_BATCH = 5_000
+
+
+def _insert(session: Session, table: Table) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def select_in(
+    session: Session, columns: Sequence[ColumnElement[Any]], key: ColumnElement[Any],
+    values: Iterable[Any], *where: ColumnElement[bool],
+) -> list[Row[Any]]:
+    """Rows whose ``key`` is one of ``values``, in batches of at most ``IN_BATCH`` parameters.
+
+    >>> # select_in(session, [accounts.c.id, accounts.c.domain], accounts.c.domain, domains)
+    """
+    wanted = list(dict.fromkeys(v for v in values if v is not None))
+    out: list[Row[Any]] = []
+    for i in range(0, len(wanted), IN_BATCH):
+        stmt = select(*columns).where(key.in_(wanted[i : i + IN_BATCH]), *where)
+        out.extend(session.execute(stmt).all())
+    return out
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    # The text format SQLAlchemy's SQLite DateTime type stores and reads back.
+    return None if value is None else value.isoformat(" ", "microseconds")
+
+
+def _json(value: Any) -> str:
+    return "{}" if value == {} else json.dumps(value)
+
+
+def insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]], key: str) -> None:
+    """Insert ``rows`` (all with the same keys), skipping any whose ``key`` already exists.
+
+    The statement is compiled once and the rows go to the driver's ``executemany`` with their
+    values pre-converted per column (dates for SQLite, JSON), instead of SQLAlchemy's per-row
+    parameter processing: several times faster for a million events.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    dialect = session.get_bind().dialect
+    stmt = _insert(session, table).on_conflict_do_nothing(index_elements=[key])
+    compiled = stmt.compile(dialect=dialect, column_keys=columns)
+    converters: dict[str, Any] = {}
+    for name in columns:
+        col_type = table.c[name].type
+        if isinstance(col_type, JSON):
+            converters[name] = _json
+        elif isinstance(col_type, DateTime) and dialect.name == "sqlite":
+            converters[name] = _sqlite_datetime
+    order = compiled.positiontup  # qmark style (SQLite); None for named styles (psycopg)
+    conn = session.connection()
+    sql = str(compiled)
+    for i in range(0, len(rows), WRITE_BATCH * 4):
+        batch = rows[i : i + WRITE_BATCH * 4]
+        if order is None:
+            params: list[Any] = [
+                {**row, **{c: f(row[c]) for c, f in converters.items()}} for row in batch
+            ] if converters else batch
+        else:
+            plain = [c for c in order if c not in converters]
+            conv = [(c, converters[c]) for c in order if c in converters]
+            index = {c: n for n, c in enumerate([*plain, *(c for c, _ in conv)])}
+            perm = [index[c] for c in order]
+            params = []
+            for row in batch:
+                values = [row[c] for c in plain]
+                values += [f(row[c]) for c, f in conv]
+                params.append(tuple([values[k] for k in perm]))
+        conn.exec_driver_sql(sql, params)
+
+
+def upsert(session: Session, table: Table, rows: list[dict[str, Any]], key: str) -> None:
+    """Insert ``rows`` (all with the same keys), overwriting the columns of those whose ``key``
+    exists."""
+    if not rows:
+        return
+    stmt = _insert(session, table)
+    update = {c: stmt.excluded[c] for c in rows[0] if c not in (key, "id")}
+    stmt = stmt.on_conflict_do_update(index_elements=[key], set_=update)
+    for i in range(0, len(rows), WRITE_BATCH):
+        session.execute(stmt, rows[i : i + WRITE_BATCH])
