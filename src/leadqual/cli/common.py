@@ -33,6 +33,11 @@ class AppState:
             self._store = open_store(load_settings(self.db).database_url)
         return self._store
 
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None
+
 
 @app.callback()
 def _root(
@@ -51,8 +56,11 @@ def _root(
 
 def get_store(ctx: typer.Context) -> Store:
     """The store named by --db / LEADQUAL_DATABASE_URL, opened and migrated once per command."""
-    state = ctx.find_root().obj
+    root = ctx.find_root()
+    state = root.obj
     assert isinstance(state, AppState)
+    if state._store is None:
+        root.call_on_close(state.close)
     return state.store()
 
 
@@ -64,7 +72,7 @@ def _default(o: Any) -> Any:
 
 def emit_json(payload: Any) -> None:
     """Print ``payload`` as JSON on stdout (the stable, documented machine output)."""
-    typer.echo(json.dumps(payload, default=_default, indent=2, sort_keys=False))
+    typer.echo(json.dumps(payload, default=_default, indent=2, ensure_ascii=False))
 
 
 def parse_time(text: str, option: str) -> datetime:

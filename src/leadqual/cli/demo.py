@@ -73,4 +73,5 @@ def demo_cmd(
     print_leads(report.top, console, title=f"Top 10 leads as of {last.as_of:%Y-%m-%d}")
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
     console.print(f"[dim]{timing}[/]")
-    console.print(f"Store: {url}\nTry: leadqual --db {url} leads --stage mql --top 5")
+    db_opt = "" if directory == Path(".") and not state.db else f"--db {url} "
+    console.print(f"Store: {url}\nNext: leadqual {db_opt}leads --stage mql --top 5")

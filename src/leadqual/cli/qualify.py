@@ -30,6 +30,11 @@ def print_qualify(result: QualifyResult, console: Console) -> None:
     )
 
 
+def _short(reasons: list[str], keep: int = 6) -> str:
+    more = len(reasons) - keep
+    return "; ".join(reasons[:keep]) + (f"; … {more} more (--json)" if more > 0 else "")
+
+
 def print_leads(leads: list[LeadView], console: Console, title: str = "Leads") -> None:
     table = Table(title=title)
     for col in ("key", "stage", "fit", "intent", "reasons"):
@@ -40,7 +45,7 @@ def print_leads(leads: list[LeadView], console: Console, title: str = "Leads") -
             lead.stage,
             "" if lead.fit is None else f"{lead.fit:g}",
             "" if lead.intent is None else f"{lead.intent:.1f}",
-            "; ".join(lead.reasons),
+            _short(lead.reasons),
         )
     console.print(table)
 

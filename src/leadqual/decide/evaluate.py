@@ -18,11 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from leadqual.contract.model import Contract
 from leadqual.duck import connect
 
-__all__ = ["Evaluation", "evaluate", "evaluation_sql"]
+__all__ = ["Evaluation", "evaluate", "evaluation_sql", "settle"]
 
 
 def _q(name: str) -> str:
@@ -117,8 +118,6 @@ class Evaluation:
     @property
     def changed(self) -> pa.Table:
         """Only the leads whose stage changes."""
-        import pyarrow.compute as pc
-
         return self.table.filter(pc.not_equal(self.table["new_stage"], self.table["stage"]))
 
 
@@ -130,3 +129,33 @@ def evaluate(features: pa.Table, contract: Contract) -> Evaluation:
         return Evaluation(con.sql(evaluation_sql(contract)).to_arrow_table())
     finally:
         con.close()
+
+
+_CHANGE_COLUMNS = ["lead_id", "stage", "new_stage", "fit", "intent", "rule:disqualify"]
+_ACCEPTED = pa.array(["sal", "sql", "opportunity", "customer"])
+_MAX_STEPS = 8  # more than the stages a lead can pass through at one time
+
+
+def settle(features: pa.Table, contract: Contract) -> tuple[Evaluation, list[dict[str, object]]]:
+    """Evaluate until no lead moves, so that qualifying twice at one as-of changes nothing.
+
+    A lead can take more than one step at one time — an opportunity whose deal was lost is recycled
+    and, still fitting and interested, is an MQL again. Returns the last evaluation and every move
+    in order (``lead_id``, ``stage``, ``new_stage``, ``fit``, ``intent``, ``rule:disqualify``).
+    """
+    moves: list[dict[str, object]] = []
+    table = features
+    ev = evaluate(table, contract)
+    for _ in range(_MAX_STEPS):
+        changed = ev.changed
+        if changed.num_rows == 0:
+            break
+        moves.extend(changed.select(_CHANGE_COLUMNS).to_pylist())
+        stage = ev.table["new_stage"]
+        accepted = pc.or_(table["sales_accepted"], pc.is_in(stage, _ACCEPTED))
+        table = table.set_column(table.schema.get_field_index("stage"), "stage", stage)
+        table = table.set_column(
+            table.schema.get_field_index("sales_accepted"), "sales_accepted", accepted
+        )
+        ev = evaluate(table, contract)
+    return ev, moves

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 
 from leadqual.contract.model import Contract
-from leadqual.decide.evaluate import Evaluation, evaluate
+from leadqual.decide.evaluate import Evaluation, settle
 from leadqual.domain.lifecycle import STAGES
 from leadqual.features.build import build_features
 from leadqual.features.frames import StoreFrames, load_frames
@@ -69,7 +69,13 @@ def _why(row: dict[str, Any], contract: Contract) -> tuple[str, str]:
 
 
 def _record(
-    store: Store, ev: Evaluation, contract: Contract, version: int, as_of: datetime, now: datetime
+    store: Store,
+    ev: Evaluation,
+    changed: list[dict[str, Any]],
+    contract: Contract,
+    version: int,
+    as_of: datetime,
+    now: datetime,
 ) -> Counter[str]:
     t = ev.table
     leads = [
@@ -87,9 +93,6 @@ def _record(
             strict=True,
         )
     ]
-    changed = ev.changed.select(
-        ["lead_id", "stage", "new_stage", "fit", "intent", "rule:disqualify"]
-    ).to_pylist()
     moves: Counter[str] = Counter()
     history = []
     for row in changed:
@@ -127,7 +130,11 @@ def _record(
                 update(Lead.__table__)
                 .where(Lead.__table__.c.id == bindparam("b_id"))
                 .values(stage=bindparam("b_stage"), stage_changed_at=as_of),
-                [{"b_id": r["lead_id"], "b_stage": r["new_stage"]} for r in changed],
+                # the last move of each lead is where it ends
+                [
+                    {"b_id": i, "b_stage": st}
+                    for i, st in {r["lead_id"]: r["new_stage"] for r in changed}.items()
+                ],
             )
             conn.execute(insert(StageChange.__table__), history)
     return moves
@@ -144,8 +151,8 @@ def qualify(
     info, contract = active_contract(store)
     fresh = load_frames(store, until=as_of) if frames is None else _refresh(store, frames, as_of)
     table = build_features(fresh, as_of, contract).table
-    ev = evaluate(table, contract)
-    moves = _record(store, ev, contract, info.version, as_of, now)
+    ev, changed = settle(table, contract)
+    moves = _record(store, ev, changed, contract, info.version, as_of, now)
     counts = Counter(ev.table["new_stage"].to_pylist())
     return QualifyResult(
         as_of=as_of,
