@@ -24,3 +24,11 @@ from leadqual.domain.persona import department_of, seniority_of
 def test_titles(title: str | None, seniority: str | None, department: str | None) -> None:
     assert seniority_of(title) == seniority
     assert department_of(title) == department
+
+
+def test_every_answer_is_a_documented_value() -> None:
+    from leadqual.domain import persona
+    from leadqual.features.schema import PERSONA_DEPARTMENTS, SENIORITIES
+
+    assert {name for name, _ in persona._SENIORITY} == set(SENIORITIES)
+    assert {name for name, _ in persona._DEPARTMENT} | {"other"} == set(PERSONA_DEPARTMENTS)

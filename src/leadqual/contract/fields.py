@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from leadqual.domain.lifecycle import STAGES
-from leadqual.features.schema import EVENT_FIELDS, EVENT_TYPES, FEATURES, FORM_KINDS, PAGE_TYPES
+from leadqual.features.schema import (
+    EVENT_FIELDS,
+    EVENT_TYPES,
+    FEATURES,
+    FORM_KINDS,
+    PAGE_TYPES,
+    PERSONA_DEPARTMENTS,
+    SENIORITIES,
+)
 
 __all__ = [
     "KNOWN_VALUES",
@@ -33,17 +41,8 @@ ScopeName = Literal["fit", "rule", "event"]
 # with anything else can never match, so the contract refuses it (it is always a typo).
 KNOWN_VALUES: dict[str, tuple[str, ...]] = {
     "lead_kind": ("person", "account"),
-    "seniority": ("c_level", "vp", "director", "manager", "individual"),
-    "department": (
-        "marketing",
-        "sales",
-        "engineering",
-        "it",
-        "finance",
-        "operations",
-        "hr",
-        "other",
-    ),
+    "seniority": SENIORITIES,
+    "department": PERSONA_DEPARTMENTS,
     "stage": STAGES,
     "type": EVENT_TYPES,
     "page_type": PAGE_TYPES,

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Select, select
+from sqlalchemy import Executable, select
 
 from leadqual.features.schema import DEPARTMENTS
 from leadqual.store.database import Store
@@ -48,7 +48,7 @@ class StoreFrames:
     until: datetime
 
 
-def _fetch(store: Store, stmt: Select[Any], schema: pa.Schema, chunk: int = 50_000) -> pa.Table:
+def _fetch(store: Store, stmt: Executable, schema: pa.Schema, chunk: int = 50_000) -> pa.Table:
     batches: list[pa.RecordBatch] = []
     with store.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=chunk).execute(stmt)

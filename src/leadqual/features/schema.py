@@ -18,6 +18,8 @@ __all__ = [
     "FEATURES",
     "FORM_KINDS",
     "PAGE_TYPES",
+    "PERSONA_DEPARTMENTS",
+    "SENIORITIES",
     "Feature",
     "feature",
 ]
@@ -28,6 +30,17 @@ Scope = Literal["identity", "firmographic", "persona", "behaviour", "sales", "sc
 DEPARTMENTS = ("marketing", "sales", "engineering", "it")
 EVENT_TYPES = ("page_view", "form_submit", "email_open", "email_click", "meeting")
 FORM_KINDS = ("content_download", "demo_request", "contact_sales", "webinar", "newsletter", "other")
+SENIORITIES = ("c_level", "vp", "director", "manager", "individual")
+PERSONA_DEPARTMENTS = (
+    "marketing",
+    "sales",
+    "engineering",
+    "it",
+    "finance",
+    "operations",
+    "hr",
+    "other",
+)
 PAGE_TYPES = ("home", "pricing", "product", "docs", "blog", "careers", "about", "other")
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, update
 
 from leadqual.contract.model import Contract
 from leadqual.decide.evaluate import Evaluation, settle
@@ -23,6 +23,9 @@ from leadqual.store.database import Store
 from leadqual.store.models import Lead, StageChange
 
 __all__ = ["QualifyResult", "qualify"]
+
+_LEADS: Table = Lead.__table__  # type: ignore[assignment]
+_HISTORY: Table = StageChange.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,8 @@ def _record(
         conn = s.connection()
         if leads:
             conn.execute(
-                update(Lead.__table__)
-                .where(Lead.__table__.c.id == bindparam("b_id"))
+                update(_LEADS)
+                .where(_LEADS.c.id == bindparam("b_id"))
                 .values(
                     fit=bindparam("b_fit"),
                     intent=bindparam("b_intent"),
@@ -127,8 +130,8 @@ def _record(
             )
         if changed:
             conn.execute(
-                update(Lead.__table__)
-                .where(Lead.__table__.c.id == bindparam("b_id"))
+                update(_LEADS)
+                .where(_LEADS.c.id == bindparam("b_id"))
                 .values(stage=bindparam("b_stage"), stage_changed_at=as_of),
                 # the last move of each lead is where it ends
                 [
@@ -136,7 +139,7 @@ def _record(
                     for i, st in {r["lead_id"]: r["new_stage"] for r in changed}.items()
                 ],
             )
-            conn.execute(insert(StageChange.__table__), history)
+            conn.execute(insert(_HISTORY), history)
     return moves
 
 
