@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pyarrow as pa
 import pytest
 
 from leadqual.contract import load_contract
@@ -63,3 +64,21 @@ def test_behaviour_counts_respect_their_windows_and_the_as_of(store: Store) -> N
     assert quiet["days_since_last_activity"] is None
     assert other.key == quiet["key"]
     assert {f.name for f in FEATURES} - {"fit"} <= set(row)
+
+
+def test_each_lead_can_have_its_own_cutoff(store: Store) -> None:
+    with store.session() as s:
+        early, late = make_lead(s), make_lead(s)
+        for lead in (early, late):
+            for days in (5, 15, 25):
+                make_event(s, lead, T0 + timedelta(days=days), page_type="pricing")
+            make_event(s, lead, T0 + timedelta(days=20), type="meeting")
+    frames = load_frames(store, until=AS_OF)
+    cutoffs = pa.array([T0 + timedelta(days=10), None], pa.timestamp("us"))
+    a, b = build_features(
+        frames, T0 + timedelta(days=30), CONTRACT, cutoffs=cutoffs
+    ).table.to_pylist()
+    assert (a["pricing_views_30d"], a["meetings_held"]) == (1, 0)  # nothing after day 10
+    assert (b["pricing_views_30d"], b["meetings_held"]) == (3, 1)  # null cutoff: the as-of
+    assert a["days_since_created"] == pytest.approx(10.0)
+    assert a["intent"] == pytest.approx(10 * 2 ** (-5 / 5))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
@@ -25,37 +25,39 @@ from leadqual.features.schema import FEATURES
 __all__ = ["FeatureTable", "build_features", "signal_matches"]
 
 _SECONDS_PER_DAY = 86_400.0
-_EPOCH = datetime(1970, 1, 1)
+_TS = pa.timestamp("us")
 
 _BEHAVIOUR_SQL = """
 SELECT lead_id,
-  count(*) FILTER (WHERE type = 'page_view' AND occurred_at > $d30) AS page_views_30d,
-  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'pricing' AND occurred_at > $d30)
+  count(*) FILTER (WHERE type = 'page_view' AND in30) AS page_views_30d,
+  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'pricing' AND in30)
     AS pricing_views_30d,
-  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'product' AND occurred_at > $d30)
+  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'product' AND in30)
     AS product_views_30d,
-  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'docs' AND occurred_at > $d30)
-    AS docs_views_30d,
-  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'blog' AND occurred_at > $d30)
-    AS blog_views_30d,
-  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'careers' AND occurred_at > $d30)
+  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'docs' AND in30) AS docs_views_30d,
+  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'blog' AND in30) AS blog_views_30d,
+  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'careers' AND in30)
     AS careers_views_30d,
   count(*) FILTER (WHERE type = 'form_submit' AND form_kind IN ('content_download', 'webinar')
-    AND occurred_at > $d90) AS content_downloads_90d,
-  count(*) FILTER (WHERE type = 'form_submit' AND form_kind = 'demo_request'
-    AND occurred_at > $d90) AS demo_requests_90d,
-  count(*) FILTER (WHERE type = 'form_submit' AND form_kind = 'contact_sales'
-    AND occurred_at > $d90) AS contact_sales_90d,
-  count(*) FILTER (WHERE type = 'email_click' AND occurred_at > $d30) AS email_clicks_30d,
+    AND in90) AS content_downloads_90d,
+  count(*) FILTER (WHERE type = 'form_submit' AND form_kind = 'demo_request' AND in90)
+    AS demo_requests_90d,
+  count(*) FILTER (WHERE type = 'form_submit' AND form_kind = 'contact_sales' AND in90)
+    AS contact_sales_90d,
+  count(*) FILTER (WHERE type = 'email_click' AND in30) AS email_clicks_30d,
   count(*) FILTER (WHERE type = 'meeting') AS meetings_held,
   max(occurred_at) AS last_activity_at
-FROM events WHERE occurred_at <= $as_of GROUP BY lead_id
+FROM (
+  SELECT *, occurred_at > cut_at - INTERVAL 30 DAY AS in30,
+    occurred_at > cut_at - INTERVAL 90 DAY AS in90
+  FROM events JOIN cut USING (lead_id) WHERE occurred_at <= cut_at
+) GROUP BY lead_id
 """
 
 _SALES_SQL = """
 WITH latest AS (
   SELECT lead_id, criterion, arg_max(confirmed, confirmed_at) AS confirmed
-  FROM bant WHERE confirmed_at <= $as_of GROUP BY lead_id, criterion
+  FROM bant JOIN cut USING (lead_id) WHERE confirmed_at <= cut_at GROUP BY lead_id, criterion
 ), answers AS (
   SELECT lead_id,
     bool_or(confirmed) FILTER (WHERE criterion = 'budget') AS bant_budget,
@@ -65,10 +67,10 @@ WITH latest AS (
   FROM latest GROUP BY lead_id
 ), deal_flags AS (
   SELECT lead_id,
-    bool_or(stage = 'won' AND closed_at <= $as_of) AS won_deal,
-    bool_or(created_at <= $as_of AND (closed_at IS NULL OR closed_at > $as_of)) AS open_deal,
-    bool_or(stage = 'lost' AND closed_at <= $as_of) AS lost_deal
-  FROM deals GROUP BY lead_id
+    bool_or(stage = 'won' AND closed_at <= cut_at) AS won_deal,
+    bool_or(created_at <= cut_at AND (closed_at IS NULL OR closed_at > cut_at)) AS open_deal,
+    bool_or(stage = 'lost' AND closed_at <= cut_at) AS lost_deal
+  FROM deals JOIN cut USING (lead_id) GROUP BY lead_id
 )
 SELECT l.lead_id,
   coalesce(a.bant_budget, FALSE) AS bant_budget,
@@ -78,7 +80,8 @@ SELECT l.lead_id,
   coalesce(d.won_deal, FALSE) AS won_deal,
   coalesce(d.open_deal, FALSE) AS open_deal,
   coalesce(d.lost_deal, FALSE) AS lost_deal,
-  (l.lead_id IN (SELECT lead_id FROM accepted WHERE accepted_at <= $as_of)
+  (l.lead_id IN (SELECT lead_id FROM accepted JOIN cut USING (lead_id)
+                 WHERE accepted_at <= cut_at)
     OR l.stage IN ('sal', 'sql', 'opportunity', 'customer')) AS sales_accepted
 FROM leads l LEFT JOIN answers a USING (lead_id) LEFT JOIN deal_flags d USING (lead_id)
 ORDER BY l.lead_id
@@ -130,11 +133,13 @@ def _intent(
     matches: np.ndarray,
     signals: Sequence[Signal],
     default_half_life: float,
-    at: float,
+    at: np.ndarray,
     n: int,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    seen = seconds <= at
-    age_days = (at - seconds) / _SECONDS_PER_DAY
+    """Intent per lead at ``at`` (seconds since the epoch, one per lead)."""
+    event_at = at[group]
+    seen = seconds <= event_at
+    age_days = (event_at - seconds) / _SECONDS_PER_DAY
     total = np.zeros(n)
     parts: dict[str, np.ndarray] = {}
     for j, s in enumerate(signals):
@@ -146,21 +151,37 @@ def _intent(
     return total, parts
 
 
-def build_features(frames: StoreFrames, as_of: datetime, contract: Contract) -> FeatureTable:
+def build_features(
+    frames: StoreFrames,
+    as_of: datetime,
+    contract: Contract,
+    *,
+    cutoffs: pa.Array | None = None,
+) -> FeatureTable:
     """The feature table as of ``as_of`` under ``contract``'s intent signals (fit is computed
-    by qualification, from the contract's criteria over these columns)."""
+    by qualification, from the contract's criteria over these columns).
+
+    ``cutoffs`` (a timestamp per lead, in ``frames.leads`` order; null means ``as_of``) gives
+    every lead its own point in time — e.g. the day its first deal was created — so that nothing
+    a lead did after its cutoff reaches its row.
+    """
     leads = frames.leads
     n = leads.num_rows
+    cut_at = (
+        pa.array([as_of] * n, _TS)
+        if cutoffs is None
+        else pc.fill_null(pc.cast(cutoffs, _TS), pa.scalar(as_of, _TS))
+    )
+    cut = pa.table({"lead_id": leads.column("lead_id"), "cut_at": cut_at})
     con = connect()
     for name in ("leads", "events", "deals", "bant", "accepted"):
         con.register(name, getattr(frames, name))
-    params = {"as_of": as_of, "d30": as_of - timedelta(days=30), "d90": as_of - timedelta(days=90)}
+    con.register("cut", cut)
     behaviour = con.sql(
         f"SELECT b.* EXCLUDE (lead_id) FROM leads l LEFT JOIN ({_BEHAVIOUR_SQL}) b "
-        "USING (lead_id) ORDER BY l.lead_id",
-        params=params,
+        "USING (lead_id) ORDER BY l.lead_id"
     ).to_arrow_table()
-    sales = con.sql(_SALES_SQL, params={"as_of": as_of}).to_arrow_table()
+    sales = con.sql(_SALES_SQL).to_arrow_table()
     con.close()
 
     cols: dict[str, pa.Array | pa.ChunkedArray] = {"lead_id": leads.column("lead_id")}
@@ -170,7 +191,7 @@ def build_features(frames: StoreFrames, as_of: datetime, contract: Contract) -> 
         if name == "last_activity_at":
             continue
         cols[name] = pc.fill_null(behaviour.column(name), 0)
-    as_of_s = (as_of - _EPOCH).total_seconds()
+    as_of_s = _epoch_seconds(cut_at)
     last = behaviour.column("last_activity_at")
     cols["days_since_last_activity"] = pa.array(
         (as_of_s - _epoch_seconds(last)) / _SECONDS_PER_DAY,
@@ -202,7 +223,7 @@ def build_features(frames: StoreFrames, as_of: datetime, contract: Contract) -> 
     intent, parts = _intent(group, seconds, matches, signals, half, as_of_s, n)
     window_start = as_of_s - contract.stages.recycle.for_days * _SECONDS_PER_DAY
     intent_start, _ = _intent(group, seconds, matches, signals, half, window_start, n)
-    in_window = matches.any(axis=1) & (seconds > window_start) & (seconds <= as_of_s)
+    in_window = matches.any(axis=1) & (seconds > window_start[group]) & (seconds <= as_of_s[group])
     cols["intent"] = pa.array(np.round(intent, 6))
     for name, points in parts.items():
         cols[f"intent:{name}"] = pa.array(np.round(points, 6))
