@@ -1,5 +1,6 @@
 """Qualification of 1M leads with precomputed features: leadqual's contract evaluation against the
 same conditions hand-written in DuckDB's own SQL, each in a fresh process (time and peak memory).
+Both sides start from the same Parquet file read into Arrow, as qualify gets its feature table.
 
     python -m bench.qualify [--leads N] [--quick]
 """
@@ -70,7 +71,7 @@ WITH c AS (
     COALESCE(industry IN ('software', 'retail', 'ecommerce'), FALSE) AS c3,
     COALESCE(list_has_any(technologies, ['shopify', 'bigcommerce']), FALSE) AS c4,
     COALESCE(seniority IN ('c_level', 'vp', 'director'), FALSE) AS c5
-  FROM read_parquet($path)
+  FROM features
 ), s AS (
   SELECT *, (CASE WHEN c1 THEN 25 ELSE 0 END) + (CASE WHEN c2 THEN 20 ELSE 0 END)
     + (CASE WHEN c3 THEN 15 ELSE 0 END) + (CASE WHEN c4 THEN 15 ELSE 0 END)
@@ -162,7 +163,8 @@ def run_ours(path: str) -> tuple[int, list[str]]:
 
 def run_hand_written(path: str) -> tuple[int, list[str]]:
     con = connect()
-    got = con.sql(HAND_WRITTEN, params={"path": path}).to_arrow_table()
+    con.register("features", pq.read_table(path))
+    got = con.sql(HAND_WRITTEN).to_arrow_table()
     return got.num_rows, got["new_stage"].to_pylist()[:1000]
 
 
