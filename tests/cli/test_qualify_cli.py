@@ -27,8 +27,10 @@ def test_demo_then_every_reporting_command(db_url: str, tmp_path: Path) -> None:
     truth = json.loads((tmp_path / "leadqual-demo-data" / "truth.json").read_text())
     leads = json.loads(_run("--db", db_url, "leads", "--json"))
     assert {lead["key"] for lead in leads} == set(truth["leads"])
-    assert all(set(lead) == {"key", "account_domain", "email", "stage", "fit", "intent",
-                             "reasons"} for lead in leads)
+    assert all(
+        set(lead) == {"key", "account_domain", "email", "stage", "fit", "intent", "reasons"}
+        for lead in leads
+    )
     scores = [(lead["fit"] or 0) + (lead["intent"] or 0) for lead in leads]
     assert scores == sorted(scores, reverse=True)
 
@@ -72,3 +74,24 @@ def test_bad_options_are_clear_errors(sqlite_db_url: str) -> None:
     assert "not an ISO-8601 time" in str(result.exception)
     result = runner.invoke(app, ["--db", sqlite_db_url, "qualify"])
     assert "contract apply" in str(result.exception)  # no active contract yet: says what to do
+
+
+def test_demo_json_reports_every_step(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["demo", "--dir", str(tmp_path), "--accounts", "30", "--months", "3", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert set(report) >= {
+        "store",
+        "profile",
+        "imports",
+        "contract_version",
+        "qualify_runs",
+        "funnel",
+        "top",
+    }
+    assert list(report["imports"]) == ["accounts", "contacts", "events", "deals"]
+    assert len(report["qualify_runs"]) == 3
+    assert report["funnel"]["leads"] == sum(report["qualify_runs"][-1]["counts"].values())
+    assert len(report["top"]) <= 10

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from leadqual.cli.common import AppState, app
+from leadqual.cli.common import AppState, app, emit_json
 from leadqual.cli.qualify import print_funnel, print_leads
 from leadqual.services.demo import run_demo
 from leadqual.settings import sqlite_url
@@ -33,10 +33,13 @@ def demo_cmd(
     accounts: Annotated[int, typer.Option(help="Simulated accounts.", min=10)] = 1500,
     seed: Annotated[int, typer.Option(help="Simulation seed.")] = 7,
     months: Annotated[int, typer.Option(help="Months of simulated history.", min=2)] = 12,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the demo's report as JSON (docs/cli.md).")
+    ] = False,
 ) -> None:
     """Simulate a B2B funnel, import it, apply the starter contract, qualify month by month,
     and print the funnel and the top 10 leads with their reasons."""
-    console = Console()
+    console = Console(stderr=as_json)
     state = ctx.find_root().obj
     assert isinstance(state, AppState)
     directory.mkdir(parents=True, exist_ok=True)
@@ -58,6 +61,9 @@ def demo_cmd(
         step=lambda msg: console.print(f"[dim]•[/] {msg}"),
     )
     store.dispose()
+    if as_json:
+        emit_json({"store": url, **report.as_json()})
+        return
     planted = " and ".join(f"{c['field']} {c['op']} {c['value']}" for c in report.profile)
     console.print(f"\nPlanted ideal-customer profile (truth.json): [bold]{planted}[/]")
     for kind, res in report.imports.items():

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -38,6 +39,18 @@ class DemoReport:
     funnel: Funnel | None = None
     top: list[LeadView] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "data_dir": str(self.data_dir),
+            "profile": self.profile,
+            "imports": {kind: res.as_dict() for kind, res in self.imports.items()},
+            "contract_version": self.contract.version if self.contract else None,
+            "qualify_runs": [run.as_json() for run in self.qualify_runs],
+            "funnel": self.funnel.as_json() if self.funnel else None,
+            "top": [lead.as_json() for lead in self.top],
+            "seconds": self.seconds,
+        }
 
 
 def month_ends(end: datetime, months: int) -> list[datetime]:
