@@ -282,3 +282,44 @@ def test_maven_real_data(store: Store) -> None:
     again_accounts, again_deals = run()
     assert snapshot(store) == before
     assert (again_accounts.unchanged, again_deals.unchanged) == (85, 8800)
+
+
+def _events_file(tmp_path: Path, name: str, rows: list[str]) -> Path:
+    return write(tmp_path, name, "event_id,type,occurred_at,email,account_domain,form_kind\n"
+                 + "\n".join(rows) + "\n")
+
+
+def test_lead_rules_hold_across_chunks(store: Store, tmp_path: Path) -> None:
+    filler = [f"f{i},email_open,2026-01-10,,," for i in range(99)]
+    rows = [
+        "e1,page_view,2026-01-05,,globex.com,", *filler,                   # chunk 1
+        "e2,form_submit,2026-01-06,carl@globex.com,,demo_request",          # chunk 2 takes it over
+        *(f"g{i},email_open,2026-01-10,,," for i in range(99)),
+        "e3,page_view,2026-01-07,,globex.com,",                             # chunk 3: a new one
+        "e4,page_view,2025-12-01,carl@globex.com,,",                        # carl's first event
+    ]
+    result = import_file(store, "events", _events_file(tmp_path, "events.csv", rows), now=NOW,
+                         chunk_rows=100)
+    assert (result.inserted, result.leads_created, result.leads_converted) == (202, 2, 1)
+    with store.session() as s:
+        leads = {lead.key: lead for lead in s.scalars(select(Lead))}
+        events = {e.event_id: e for e in s.scalars(
+            select(Event).where(Event.event_id.in_(["e1", "e2", "e3", "e4"])))}
+    carl, globex = leads["carl@globex.com"], leads["globex.com"]
+    assert carl.created_at == datetime(2025, 12, 1)  # its earliest event, in a later chunk
+    assert globex.created_at == datetime(2026, 1, 7) and globex.contact_id is None
+    assert [events[e].lead_id for e in ("e1", "e2", "e3", "e4")] == [
+        carl.id, carl.id, globex.id, carl.id]
+
+
+def test_events_into_a_store_that_has_events(store: Store, tmp_path: Path) -> None:
+    first = [f"e{i},page_view,2026-01-01,p{i % 7}@acme.com,," for i in range(150)]
+    import_file(store, "events", _events_file(tmp_path, "a.csv", first), now=NOW, chunk_rows=100)
+    second = [f"e{i},page_view,2026-01-02,p{i % 7}@acme.com,," for i in range(100, 250)]
+    result = import_file(store, "events", _events_file(tmp_path, "b.csv", second), now=NOW,
+                         chunk_rows=100)
+    assert (result.inserted, result.unchanged, result.leads_created) == (100, 50, 0)
+    with store.session() as s:
+        assert len(s.scalars(select(Event.id)).all()) == 250
+        e0 = s.scalars(select(Event).where(Event.event_id == "e0")).one()
+        assert e0.occurred_at == datetime(2026, 1, 1)  # kept, not overwritten

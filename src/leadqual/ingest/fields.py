@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ __all__ = [
     "KindSpec",
     "attribute_converter",
     "closest",
+    "convert_all",
     "converter",
     "normalise_domain",
     "normalise_email",
@@ -160,6 +162,7 @@ _PAGE_RULES = (
 )
 
 
+@lru_cache(maxsize=4096)  # paths repeat: a site has few distinct pages
 def page_type_of(path: str | None) -> str | None:
     """The page type derived from a URL path (``None`` when there is no path).
 
@@ -253,16 +256,37 @@ def _as_multi(v: Any) -> list[str]:
 
 
 def _as_domain(v: Any) -> str:
-    d = normalise_domain(str(v))
-    if not _DOMAIN_RE.match(d):
-        raise BadValue(f"{v!r} is not a web domain", "write the company's domain, e.g. acme.com")
-    return d
+    if isinstance(v, str):
+        return _domain(v)
+    try:
+        return _domain(str(v))
+    except BadValue as exc:  # name the JSON value as it was written
+        raise BadValue(f"{v!r} is not a web domain", exc.hint) from None
 
 
 def _as_email(v: Any) -> str:
-    e = normalise_email(str(v))
+    if isinstance(v, str):
+        return _email(v)
+    try:
+        return _email(str(v))
+    except BadValue as exc:
+        raise BadValue(f"{v!r} is not an email address", exc.hint) from None
+
+
+# Memoised: a file names the same companies and people over and over.
+@lru_cache(maxsize=65_536)
+def _domain(text: str) -> str:
+    d = normalise_domain(text)
+    if not _DOMAIN_RE.match(d):
+        raise BadValue(f"{text!r} is not a web domain", "write the company's domain, e.g. acme.com")
+    return d
+
+
+@lru_cache(maxsize=65_536)
+def _email(text: str) -> str:
+    e = normalise_email(text)
     if not _EMAIL_RE.match(e):
-        raise BadValue(f"{v!r} is not an email address", "write e.g. ann@acme.com")
+        raise BadValue(f"{text!r} is not an email address", "write e.g. ann@acme.com")
     return e
 
 
@@ -298,6 +322,21 @@ def converter(field: Field) -> Callable[[Any], Any]:
     if field.type == "enum":
         return _enum(field.choices)
     return _CONVERTERS[field.type]
+
+
+def convert_all(convert: Callable[[Any], Any], cells: Iterable[Any], *, text: bool
+                ) -> list[Any]:
+    """A column of raw cells converted, empty cells (``None`` or ``""``) as ``None``. ``text``
+    says every cell is a string (a plain CSV column), which allows a quicker loop.
+
+    >>> convert_all(converter(Field("n", "int")), ["1", "", "3"], text=True)
+    [1, None, 3]
+    """
+    if text:
+        if convert is _as_str:
+            return [v.strip() or None for v in cells]
+        return [convert(v) if v else None for v in cells]
+    return [None if v is None or v == "" else convert(v) for v in cells]
 
 
 def attribute_converter(v: Any) -> Any:

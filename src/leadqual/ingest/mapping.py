@@ -92,6 +92,7 @@ class PlanColumn:
     get: Callable[[Any], Any]
     convert: Callable[[Any], Any]
     scale: float | None
+    text: bool = False  # every value read is a str (a plain CSV column)
 
 
 def _getter(column: str, columns: tuple[str, ...], syntax: str) -> Callable[[Any], Any]:
@@ -201,8 +202,10 @@ def compile_plan(
             )
         used.update(needed)
         convert = attribute_converter if fld.type == "attribute" else converter(fld)
+        text = (syntax == "csv" and rule.source is not None and rule.values is None
+                and not rule.is_constant and rule.derive is None)
         plan.append(PlanColumn(target, rule.source or target,
-                               _rule_getter(rule, columns, syntax), convert, rule.scale))
+                               _rule_getter(rule, columns, syntax), convert, rule.scale, text))
     targets = {p.target for p in plan}
     for fld in spec.fields:
         if fld.required and fld.name not in targets and syntax == "csv":

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,6 +20,7 @@ from leadqual.errors import ImportRowError
 __all__ = ["Source", "detect_syntax"]
 
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+_BLOCK_BYTES = 1 << 16  # lines are read and decoded about 64 KiB at a time
 _REENCODE = "re-save the file as UTF-8 (in Excel: File → Save As → 'CSV UTF-8')"
 
 
@@ -92,23 +95,43 @@ class Source:
             self._fh.close()
 
     def _decoded(self) -> Iterator[str]:
+        """The file's lines, decoded a block at a time; ``_line_no`` is the last one's number."""
         assert self._fh is not None
         self._line_no = 0
-        for raw in self._fh:
-            self._line_no += 1
-            self.bytes_read += len(raw)
+        for block in iter(partial(self._fh.readlines, _BLOCK_BYTES), []):
+            self.bytes_read += sum(map(len, block))
+            lines: Iterator[str] | list[str]
+            try:
+                text = b"".join(block).decode("utf-8")
+            except UnicodeDecodeError:
+                lines = self._decode_each(block)  # raises at the bad line, after the good ones
+            else:
+                if self._line_no == 0 and text.startswith("\ufeff"):
+                    text = text[1:]
+                # "\n" is one byte in UTF-8, so splitting the text matches the byte lines.
+                parts = text.split("\n")
+                lines = [p + "\n" for p in parts[:-1]]
+                if parts[-1]:
+                    lines.append(parts[-1])
+            for line in lines:
+                self._line_no += 1
+                yield line
+
+    def _decode_each(self, block: list[bytes]) -> Iterator[str]:
+        """The lines of a block that holds a byte that is not UTF-8, up to that line's error."""
+        number = self._line_no
+        for raw in block:
+            number += 1
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise ImportRowError(
-                    self.name, self._line_no, None,
+                    self.name, number, None,
                     f"the file is not UTF-8: byte {exc.start + 1} of this line "
                     f"(0x{raw[exc.start]:02x}) is not valid UTF-8",
                     _REENCODE,
                 ) from exc
-            if self._line_no == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            yield text
+            yield text[1:] if number == 1 and text.startswith("\ufeff") else text
 
     def _parse_json(self, line: str, number: int) -> dict[str, Any]:
         try:
@@ -125,6 +148,47 @@ class Source:
             )
         return obj
 
+    def batches(self, size: int) -> Iterator[tuple[list[int], list[Any]]]:
+        """The data rows ``size`` at a time: their line numbers and the rows (as ``rows()``).
+
+        >>> # for lines, rows in src.batches(20_000): ...
+        """
+        if self.syntax == "jsonl":
+            pairs = self.rows()
+            while chunk := list(islice(pairs, size)):
+                yield [line for line, _ in chunk], [row for _, row in chunk]
+            return
+        width = len(self.columns)
+        reader = csv.reader(self._lines)
+        header_lines = self._line_no
+        lines: list[int] = []
+        rows: list[list[str]] = []
+        for row in reader:
+            if len(row) != width:
+                fitted = self._fit(row, reader.line_num + header_lines, width)
+                if fitted is None:
+                    continue  # a blank line
+                row = fitted
+            lines.append(reader.line_num + header_lines)
+            rows.append(row)
+            if len(rows) == size:
+                yield lines, rows
+                lines, rows = [], []
+        if rows:
+            yield lines, rows
+
+    def _fit(self, row: list[str], line: int, width: int) -> list[str] | None:
+        """A row of the wrong width padded with empty cells, or ``None`` for a blank line."""
+        if not row or not any(c.strip() for c in row):
+            return None
+        if len(row) < width:
+            return row + [""] * (width - len(row))
+        raise ImportRowError(
+            self.name, line, None,
+            f"this row has {len(row)} cells but the header has {width} columns",
+            "quote cells that contain commas",
+        )
+
     def rows(self) -> Iterator[tuple[int, Any]]:
         """The data rows, each with its 1-based line number (the CSV header is line 1)."""
         if self.syntax == "jsonl":
@@ -140,14 +204,8 @@ class Source:
         for row in reader:
             line = reader.line_num + header_lines
             if len(row) != width:
-                if not row or not any(c.strip() for c in row):
+                fitted = self._fit(row, line, width)
+                if fitted is None:
                     continue  # a blank line
-                if len(row) < width:
-                    row = row + [""] * (width - len(row))
-                else:
-                    raise ImportRowError(
-                        self.name, line, None,
-                        f"this row has {len(row)} cells but the header has {width} columns",
-                        "quote cells that contain commas",
-                    )
+                row = fitted
             yield line, row

@@ -8,7 +8,6 @@ their event id. Columns a file does not have are left as they are in the store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,22 +15,18 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from leadqual.errors import ImportRowError
+from leadqual.ingest.accounts import ensure_accounts
+from leadqual.ingest.context import Chunk, Tally, WriteContext
+from leadqual.ingest.events import finish_events, write_events
 from leadqual.ingest.fields import DEPARTMENTS
-from leadqual.ingest.leads import (
-    LeadTally,
-    PersonRef,
-    account_leads,
-    ensure_person_leads,
-    pull_created_at,
-)
-from leadqual.ingest.upsert import insert_ignore, select_in, upsert
-from leadqual.store.models import Account, Contact, Deal, Event, Lead
+from leadqual.ingest.leads import PersonRef, ensure_person_leads, pull_created_at
+from leadqual.ingest.upsert import select_in, upsert
+from leadqual.store.models import Account, Contact, Deal, Lead
 
-__all__ = ["WRITERS", "Chunk", "Tally", "WriteContext"]
+__all__ = ["FINISHERS", "WRITERS", "Chunk", "Tally", "WriteContext"]
 
 ACCOUNTS: Table = Account.__table__  # type: ignore[assignment]
 CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
-EVENTS: Table = Event.__table__  # type: ignore[assignment]
 DEALS: Table = Deal.__table__  # type: ignore[assignment]
 LEADS: Table = Lead.__table__  # type: ignore[assignment]
 
@@ -40,35 +35,6 @@ _ACCOUNT_FIELDS = ("name", "industry", "employees", "annual_revenue", "country",
 _CONTACT_FIELDS = ("first_name", "last_name", "job_title", "consent_email", "consent_tracking",
                    "external_id")
 _DEAL_FIELDS = ("name", "amount", "stage", "created_at", "closed_at")
-_EVENT_FIELDS = ("event_id", "type", "occurred_at", "visitor_id", "url", "path", "page_type",
-                 "referrer", "title", "dwell_ms", "form_kind")
-
-
-@dataclass
-class Tally:
-    """What a file's import did so far."""
-
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    accounts_created: int = 0
-    contacts_created: int = 0
-    leads: LeadTally = field(default_factory=LeadTally)
-
-
-@dataclass
-class WriteContext:
-    path: str
-    source: str
-    now: datetime
-    present: frozenset[str]
-    tally: Tally
-
-
-@dataclass
-class Chunk:
-    lines: list[int]
-    records: list[dict[str, Any]]
 
 
 def _email_domain(email: str) -> str:
@@ -108,23 +74,6 @@ def _classify(ctx: WriteContext, old: dict[str, Any] | None, new: dict[str, Any]
         return False
     ctx.tally.updated += 1
     return True
-
-
-def ensure_accounts(session: Session, domains: dict[str, datetime], ctx: WriteContext
-                    ) -> dict[str, int]:
-    """Account ids by domain, creating bare accounts (domain only) for unknown domains."""
-    ids = {r.domain: r.id for r in select_in(
-        session, [ACCOUNTS.c.id, ACCOUNTS.c.domain], ACCOUNTS.c.domain, domains)}
-    new = [{"domain": d, "technologies": [], "department_sizes": {}, "attributes": {},
-            "created_at": seen, "updated_at": ctx.now}
-           for d, seen in domains.items() if d not in ids]
-    if new:
-        insert_ignore(session, ACCOUNTS, new, "domain")
-        ctx.tally.accounts_created += len(new)
-        ids.update((r.domain, r.id) for r in select_in(
-            session, [ACCOUNTS.c.id, ACCOUNTS.c.domain], ACCOUNTS.c.domain,
-            [row["domain"] for row in new]))
-    return ids
 
 
 def write_accounts(session: Session, chunk: Chunk, ctx: WriteContext) -> None:
@@ -220,98 +169,6 @@ def write_contacts(session: Session, chunk: Chunk, ctx: WriteContext) -> None:
     pull_created_at(session, {leads[p.contact_id]: p.created_at for p in people})
 
 
-def write_events(session: Session, chunk: Chunk, ctx: WriteContext) -> None:
-    records = chunk.records
-    known = {r.event_id for r in select_in(session, [EVENTS.c.event_id], EVENTS.c.event_id,
-                                           [r["event_id"] for r in records])}
-    if known:
-        ctx.tally.unchanged += sum(1 for r in records if r["event_id"] in known)
-        records = [r for r in records if r["event_id"] not in known]
-    if not records:
-        return
-    has_email = "email" in ctx.present
-    has_domain = "account_domain" in ctx.present
-    first_seen: dict[str, dict[str, Any]] = {}  # email -> its earliest event in the chunk
-    domain_seen: dict[str, datetime] = {}
-    for r in records:
-        email = r["email"] if has_email else None
-        if email is not None:
-            prev = first_seen.get(email)
-            if prev is None or r["occurred_at"] < prev["occurred_at"]:
-                first_seen[email] = r
-        domain = r["account_domain"] if has_domain else None
-        if domain is not None and (domain not in domain_seen
-                                   or r["occurred_at"] < domain_seen[domain]):
-            domain_seen[domain] = r["occurred_at"]
-    contacts = {r.email: (r.id, r.account_id, r.created_at) for r in select_in(
-        session, [CONTACTS.c.id, CONTACTS.c.email, CONTACTS.c.account_id, CONTACTS.c.created_at],
-        CONTACTS.c.email, first_seen)}
-    unknown = [e for e in first_seen if e not in contacts]
-    lookup = dict(domain_seen)
-    for e in unknown:
-        lookup.setdefault(_email_domain(e), ctx.now)
-    account_rows = {r.domain: r.id for r in select_in(
-        session, [ACCOUNTS.c.id, ACCOUNTS.c.domain], ACCOUNTS.c.domain, lookup)}
-    missing_domains = {d: t for d, t in domain_seen.items() if d not in account_rows}
-    if missing_domains:
-        account_rows.update(ensure_accounts(session, missing_domains, ctx))
-    if unknown:
-        new_contacts = []
-        for e in unknown:
-            ev = first_seen[e]
-            account_id = account_rows.get(ev.get("account_domain") or "") or account_rows.get(
-                _email_domain(e))
-            new_contacts.append({"email": e, "account_id": account_id,
-                                 "created_at": ev["occurred_at"], "updated_at": ctx.now})
-        insert_ignore(session, CONTACTS, new_contacts, "email")
-        ctx.tally.contacts_created += len(new_contacts)
-        contacts.update((r.email, (r.id, r.account_id, r.created_at)) for r in select_in(
-            session, [CONTACTS.c.id, CONTACTS.c.email, CONTACTS.c.account_id,
-                      CONTACTS.c.created_at], CONTACTS.c.email, unknown))
-    # Account-only leads first, so that a person identified in the same chunk takes over
-    # the lead (and its visits), as if the rows had been imported one by one.
-    anonymous_accounts = {}
-    for r in records:
-        if (not has_email or r["email"] is None) and has_domain and r["account_domain"]:
-            d = r["account_domain"]
-            anonymous_accounts[account_rows[d]] = (d, domain_seen[d])
-    account_lead = account_leads(session, anonymous_accounts, source=ctx.source,
-                                 tally=ctx.tally.leads) if anonymous_accounts else {}
-    person_lead = ensure_person_leads(
-        session, [PersonRef(cid, e, aid, t) for e, (cid, aid, t) in contacts.items()],
-        source=ctx.source, tally=ctx.tally.leads)
-    rows = []
-    earliest: dict[int, datetime] = {}
-    default_source = ctx.source
-    received = ctx.now
-    attrs = _attr_items(ctx.present)
-    for r in records:
-        row = {k: r.get(k) for k in _EVENT_FIELDS}
-        contact = contacts.get(r["email"]) if has_email and r["email"] else None
-        domain = r["account_domain"] if has_domain else None
-        account_id = account_rows[domain] if domain else (contact[1] if contact else None)
-        if contact is not None:
-            lead_id: int | None = person_lead[contact[0]]
-        elif account_id is not None and domain:
-            lead_id = account_lead[account_id]
-        else:
-            lead_id = None
-        row["lead_id"] = lead_id
-        row["account_id"] = account_id
-        row["contact_id"] = contact[0] if contact else None
-        row["received_at"] = received
-        row["source"] = r.get("source") or default_source
-        row["properties"] = {k: r[t] for t, k in attrs if r[t] is not None} if attrs else {}
-        rows.append(row)
-        if lead_id is not None:
-            t = r["occurred_at"]
-            if lead_id not in earliest or t < earliest[lead_id]:
-                earliest[lead_id] = t
-    insert_ignore(session, EVENTS, rows, "event_id")
-    ctx.tally.inserted += len(rows)
-    pull_created_at(session, earliest)
-
-
 def write_deals(session: Session, chunk: Chunk, ctx: WriteContext) -> None:
     by_domain, by_ext = _account_refs(session, chunk, ctx, create=False)
     contact_ids: dict[str, tuple[int, int | None]] = {}
@@ -380,3 +237,5 @@ WRITERS = {
     "events": write_events,
     "deals": write_deals,
 }
+# Work left for after a file's last chunk, by kind.
+FINISHERS = {"events": finish_events}

@@ -7,10 +7,8 @@ then written with a bounded number of queries. Re-importing a file changes nothi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +16,10 @@ from leadqual.errors import InvalidInput
 from leadqual.ingest.fields import KINDS, closest
 from leadqual.ingest.formats import FORMATS, detect_format, format_mapping
 from leadqual.ingest.mapping import compile_plan, load_mapping
+from leadqual.ingest.pragmas import bulk_import_cache
 from leadqual.ingest.rows import RowValidator
 from leadqual.ingest.source import Source
-from leadqual.ingest.writers import WRITERS, Chunk, Tally, WriteContext
+from leadqual.ingest.writers import FINISHERS, WRITERS, Chunk, Tally, WriteContext
 from leadqual.settings import load_settings
 from leadqual.store.database import Store
 
@@ -54,11 +53,6 @@ class ImportResult:
         out = asdict(self)
         out["ignored_columns"] = list(self.ignored_columns)
         return out
-
-
-def _chunks(rows: Iterator[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
 
 
 def _check_kind(kind: str) -> None:
@@ -104,13 +98,14 @@ def import_file(
         rows_read = 0
         bar = _progress(path) if progress else None
         try:
-            with store.session() as session:
-                for chunk in _chunks(src.rows(), size):
-                    records = validator.validate(chunk)
-                    write(session, Chunk([line for line, _ in chunk], records), ctx)
-                    rows_read += len(chunk)
+            with store.session() as session, bulk_import_cache(session):
+                for lines, rows in src.batches(size):
+                    write(session, Chunk(lines, validator.validate(lines, rows)), ctx)
+                    rows_read += len(lines)
                     if bar is not None:
                         bar.update(src.bytes_read, rows_read)
+                if kind in FINISHERS:
+                    FINISHERS[kind](session, ctx)
         finally:
             if bar is not None:
                 bar.close()
