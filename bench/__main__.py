@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHES = ("bench.qualify", "bench.import_events")
+BENCHES = ("bench.qualify", "bench.import_events", "bench.backtest")
 
 
 def main() -> None:

@@ -81,6 +81,11 @@ class Expression:
     def __str__(self) -> str:
         return self.source
 
+    @property
+    def tree(self) -> exp.Expression:
+        """The parsed (and checked) sqlglot tree: to inspect; ``.copy()`` it before a rewrite."""
+        return self._tree
+
     def to_sql(self, dialect: str = "duckdb") -> str:
         """The condition as SQL for ``dialect`` (``duckdb``, ``postgres``, or any sqlglot
         dialect), with quoted column names. NULL in, NULL out: wrap it in

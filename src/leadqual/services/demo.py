@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from leadqual.contract import starter_contract_text
+from leadqual.domain.calendar import month_ends
 from leadqual.errors import Conflict
 from leadqual.features.frames import load_frames
 from leadqual.services.contracts import ContractVersionInfo, apply_contract
@@ -23,7 +24,7 @@ from leadqual.simulate import simulate, write_funnel
 from leadqual.store.database import Store
 from leadqual.store.models import Lead
 
-__all__ = ["DEMO_END", "DemoReport", "month_ends", "run_demo"]
+__all__ = ["DEMO_END", "DemoReport", "run_demo"]
 
 DEMO_END = datetime(2026, 11, 30)
 IMPORT_ORDER = ("accounts", "contacts", "events", "deals")
@@ -51,23 +52,6 @@ class DemoReport:
             "top": [lead.as_json() for lead in self.top],
             "seconds": self.seconds,
         }
-
-
-def month_ends(end: datetime, months: int) -> list[datetime]:
-    """The last moment of each of the ``months`` months up to ``end`` (oldest first).
-
-    >>> [d.date().isoformat() for d in month_ends(datetime(2026, 3, 31), 3)]
-    ['2026-01-31', '2026-02-28', '2026-03-31']
-    """
-    out = []
-    first_of_next = (end.replace(day=1) + timedelta(days=32)).replace(day=1)
-    for _ in range(months):
-        out.append(first_of_next - timedelta(seconds=1))
-        first_of_next = (first_of_next - timedelta(days=1)).replace(day=1)
-    out.reverse()
-    last = out[-1]
-    out[-1] = min(last, end.replace(hour=23, minute=59, second=59))
-    return out
 
 
 def run_demo(
