@@ -31,6 +31,7 @@ from leadqual.backtest.outcomes import outcomes
 from leadqual.backtest.replay import replay
 from leadqual.contract import load_contract, starter_contract_text
 from leadqual.domain.calendar import month_ends
+from leadqual.features.events import event_columns
 from leadqual.features.frames import StoreFrames, load_frames
 from leadqual.services.contracts import apply_contract
 from leadqual.services.imports import import_file
@@ -81,11 +82,16 @@ def tile(frames: StoreFrames, copies: int) -> StoreFrames:
 
 def run_ours(folder: str) -> dict[str, float]:
     """Read the tiled frames and backtest the starter contract over the 12 month ends."""
-    tables = {name: pq.read_table(Path(folder) / f"{name}.parquet") for name in FRAMES}
+    contract = load_contract(starter_contract_text())
+    # Like the service, read only the event columns the contract's signals need.
+    columns = {"events": event_columns(contract.intent.signals)}
+    tables = {
+        name: pq.read_table(Path(folder) / f"{name}.parquet", columns=columns.get(name))
+        for name in FRAMES
+    }
     clock = time.perf_counter()
     ends = month_ends(END, 12)
     frames = StoreFrames(**tables, until=ends[-1])
-    contract = load_contract(starter_contract_text())
     r = replay(frames, contract, ends)
     out = outcomes(
         frames.deals, r.lead_ids, np.datetime64(ends[0], "us"), np.datetime64(ends[-1], "us")

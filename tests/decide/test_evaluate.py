@@ -125,6 +125,13 @@ def test_evaluation_matches_the_plain_reading(rows: list[dict[str, Any]]) -> Non
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(row, min_size=1, max_size=30))
 def test_settled_stages_are_a_fixed_point(rows: list[dict[str, Any]]) -> None:
-    ev, moves = settle(_table(rows), CONTRACT)
+    table = _table(rows)
+    ev, moves = settle(table, CONTRACT)
     assert ev.changed.num_rows == 0
+    assert ev.table["lead_id"].to_pylist() == table["lead_id"].to_pylist()
+    # Leads that never moved keep their first evaluation, row for row.
+    first = evaluate(table, CONTRACT).table
+    moved = {m["lead_id"] for m in moves}
+    keep = pa.array([i not in moved for i in table["lead_id"].to_pylist()])
+    assert first.filter(keep).equals(ev.table.filter(keep))
     assert len(moves) >= sum(1 for r in rows if _expected(r) != r["stage"])

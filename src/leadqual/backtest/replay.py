@@ -22,8 +22,8 @@ from leadqual.contract.model import Contract, Intent
 from leadqual.decide.evaluate import settle
 from leadqual.domain.lifecycle import STAGES
 from leadqual.errors import InvalidInput
-from leadqual.features.build import build_features
 from leadqual.features.frames import StoreFrames
+from leadqual.features.series import FeatureSeries
 
 __all__ = ["NOT_CREATED", "Replay", "replay"]
 
@@ -82,7 +82,7 @@ def replay(frames: StoreFrames, contract: Contract, month_ends: Sequence[datetim
     n = leads.num_rows
     lead_ids = leads.column("lead_id").to_numpy()
     created = leads.column("created_at").to_numpy(zero_copy_only=False).astype("datetime64[us]")
-    events, ev_at = _events_by_time(frames.events, contract)
+    series = FeatureSeries(frames, contract)
     needed = _settle_columns(contract)
     # Settling reads the signals only to word the reasons, which a replay does not keep; without
     # them each evaluation costs half as much (intent itself is already in the feature table).
@@ -99,24 +99,11 @@ def replay(frames: StoreFrames, contract: Contract, month_ends: Sequence[datetim
 
     for m, as_of in enumerate(ends):
         # Every lead gets a feature row (rows are independent of each other) and the rows of
-        # leads not created yet are dropped before settling: cheaper than filtering the events.
+        # leads not created yet are dropped before settling.
         cut = np.datetime64(as_of, "us")
         exists = created <= cut
         idx = np.flatnonzero(exists)
-        month_leads = leads.set_column(
-            leads.schema.get_field_index("stage"),
-            "stage",
-            pa.array(stage_names[stage], pa.string()),
-        )
-        month = StoreFrames(
-            leads=month_leads,
-            events=events.slice(0, int(np.searchsorted(ev_at, cut, side="right"))),
-            deals=frames.deals,
-            bant=frames.bant,
-            accepted=frames.accepted,
-            until=as_of,
-        )
-        table = build_features(month, as_of, contract).table
+        table = series.at(as_of, stage=pa.array(stage_names[stage], pa.string())).table
         table = table.select([c for c in table.column_names if c in needed])
         table = table.filter(pa.array(exists))
         ev, moves = settle(table, deciding)
@@ -132,6 +119,7 @@ def replay(frames: StoreFrames, contract: Contract, month_ends: Sequence[datetim
             at = at[first_mql[at] < 0]
             first_mql[at] = m
         inputs.append(_rule_inputs(table, ev.table, idx, keep))
+    series.close()
 
     return Replay(
         month_ends=ends,
@@ -159,19 +147,6 @@ def _rule_inputs(features: pa.Table, ev: pa.Table, idx: np.ndarray, keep: list[s
 
 
 _EVENT_COLUMNS = ("lead_id", "type", "occurred_at", "page_type", "form_kind")
-
-
-def _events_by_time(events: pa.Table, contract: Contract) -> tuple[pa.Table, np.ndarray]:
-    """The events with only the columns the features and the signals read, oldest first, so
-    that the events up to a month end are a slice."""
-    cols = set(_EVENT_COLUMNS)
-    for s in contract.intent.signals:
-        if s.where is not None:
-            cols |= s.where.fields
-    slim = events.select([c for c in events.column_names if c in cols])
-    at = slim.column("occurred_at").to_numpy(zero_copy_only=False).astype("datetime64[us]")
-    order = np.argsort(at, kind="stable")
-    return slim.take(pa.array(order)), at[order]
 
 
 def _settle_columns(contract: Contract) -> set[str]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -121,14 +123,22 @@ class Evaluation:
         return self.table.filter(pc.not_equal(self.table["new_stage"], self.table["stage"]))
 
 
-def evaluate(features: pa.Table, contract: Contract) -> Evaluation:
-    """Evaluate ``contract`` over ``features`` (a table as ``features.build`` makes it)."""
-    con = connect()
+def evaluate(
+    features: pa.Table, contract: Contract, con: duckdb.DuckDBPyConnection | None = None
+) -> Evaluation:
+    """Evaluate ``contract`` over ``features`` (a table as ``features.build`` makes it).
+
+    ``con``: a DuckDB connection to reuse (one is opened and closed otherwise).
+    """
+    own = con is None
+    con = connect() if con is None else con
     try:
         con.register("features", features)
         return Evaluation(con.sql(evaluation_sql(contract)).to_arrow_table())
     finally:
-        con.close()
+        con.unregister("features")
+        if own:
+            con.close()
 
 
 _CHANGE_COLUMNS = ["lead_id", "stage", "new_stage", "fit", "intent", "rule:disqualify"]
@@ -140,22 +150,47 @@ def settle(features: pa.Table, contract: Contract) -> tuple[Evaluation, list[dic
     """Evaluate until no lead moves, so that qualifying twice at one as-of changes nothing.
 
     A lead can take more than one step at one time — an opportunity whose deal was lost is recycled
-    and, still fitting and interested, is an MQL again. Returns the last evaluation and every move
-    in order (``lead_id``, ``stage``, ``new_stage``, ``fit``, ``intent``, ``rule:disqualify``).
+    and, still fitting and interested, is an MQL again. Rows are independent, so after the first
+    pass only the leads that moved are evaluated again. Returns the final evaluation (ordered by
+    ``lead_id``) and every move in order (``lead_id``, ``stage``, ``new_stage``, ``fit``,
+    ``intent``, ``rule:disqualify``).
     """
-    moves: list[dict[str, object]] = []
-    table = features
-    ev = evaluate(table, contract)
-    for _ in range(_MAX_STEPS):
-        changed = ev.changed
-        if changed.num_rows == 0:
-            break
-        moves.extend(changed.select(_CHANGE_COLUMNS).to_pylist())
-        stage = ev.table["new_stage"]
-        accepted = pc.or_(table["sales_accepted"], pc.is_in(stage, _ACCEPTED))
-        table = table.set_column(table.schema.get_field_index("stage"), "stage", stage)
-        table = table.set_column(
-            table.schema.get_field_index("sales_accepted"), "sales_accepted", accepted
-        )
-        ev = evaluate(table, contract)
-    return ev, moves
+    con = connect()
+    try:
+        first = evaluate(features, contract, con)
+        moves: list[dict[str, object]] = []
+        rows = np.arange(first.table.num_rows)  # positions (in ``features``) of the latest piece
+        pieces, piece_rows = [first.table], [rows]
+        owner = np.zeros(rows.size, dtype=np.int64)  # the piece that holds each row's last word
+        table, ev = features, first
+        for _ in range(_MAX_STEPS):
+            moved = np.asarray(
+                pc.not_equal(ev.table["new_stage"], ev.table["stage"]).to_numpy(
+                    zero_copy_only=False
+                )
+            )
+            if not moved.any():
+                break
+            moves.extend(ev.table.filter(pa.array(moved)).select(_CHANGE_COLUMNS).to_pylist())
+            rows = rows[moved]
+            table = table.filter(pa.array(moved))
+            stage = ev.table["new_stage"].filter(pa.array(moved))
+            accepted = pc.or_(table["sales_accepted"], pc.is_in(stage, _ACCEPTED))
+            table = table.set_column(table.schema.get_field_index("stage"), "stage", stage)
+            table = table.set_column(
+                table.schema.get_field_index("sales_accepted"), "sales_accepted", accepted
+            )
+            ev = evaluate(table, contract, con)
+            pieces.append(ev.table)
+            piece_rows.append(rows)
+            owner[rows] = len(pieces) - 1
+    finally:
+        con.close()
+    if len(pieces) == 1:
+        return first, moves
+    latest = [
+        piece.filter(pa.array(owner[at] == k))
+        for k, (piece, at) in enumerate(zip(pieces, piece_rows, strict=True))
+    ]
+    merged = pa.concat_tables(latest).sort_by("lead_id")
+    return Evaluation(merged), moves

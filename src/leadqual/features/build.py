@@ -1,58 +1,47 @@
 """Build the per-lead feature table as of a point in time, from frames read out of the store.
 
-Everything here is vectorized: aggregates run in DuckDB over Arrow, intent decay in numpy over all
-events at once. Only events up to ``as_of`` count, so a feature table as of a past date holds no
-information from after it.
+Everything here is vectorized: behaviour counts and intent decay in numpy over all events at once
+(``features.events``), sales facts in DuckDB over Arrow. Only events up to a lead's cutoff count, so
+a feature table as of a past date holds no information from after it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leadqual.contract.model import Contract, Signal
-from leadqual.domain.decay import capped_sums, decayed_points
+from leadqual.contract.model import Contract
 from leadqual.domain.persona import department_of, seniority_of
 from leadqual.duck import connect
+from leadqual.features.events import (
+    BEHAVIOUR,
+    DAY,
+    EventColumns,
+    epoch_seconds,
+    prepare_events,
+    signal_matches,
+)
 from leadqual.features.frames import StoreFrames
 from leadqual.features.schema import FEATURES
 
-__all__ = ["FeatureTable", "build_features", "signal_matches"]
+__all__ = [
+    "FeatureTable",
+    "assemble",
+    "build_features",
+    "capped",
+    "lead_columns",
+    "sales_columns",
+    "signal_matches",
+    "window_counts",
+]
 
-_SECONDS_PER_DAY = 86_400.0
-_TS = pa.timestamp("us")
-
-_BEHAVIOUR_SQL = """
-SELECT lead_id,
-  count(*) FILTER (WHERE type = 'page_view' AND in30) AS page_views_30d,
-  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'pricing' AND in30)
-    AS pricing_views_30d,
-  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'product' AND in30)
-    AS product_views_30d,
-  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'docs' AND in30) AS docs_views_30d,
-  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'blog' AND in30) AS blog_views_30d,
-  count(*) FILTER (WHERE type = 'page_view' AND page_type = 'careers' AND in30)
-    AS careers_views_30d,
-  count(*) FILTER (WHERE type = 'form_submit' AND form_kind IN ('content_download', 'webinar')
-    AND in90) AS content_downloads_90d,
-  count(*) FILTER (WHERE type = 'form_submit' AND form_kind = 'demo_request' AND in90)
-    AS demo_requests_90d,
-  count(*) FILTER (WHERE type = 'form_submit' AND form_kind = 'contact_sales' AND in90)
-    AS contact_sales_90d,
-  count(*) FILTER (WHERE type = 'email_click' AND in30) AS email_clicks_30d,
-  count(*) FILTER (WHERE type = 'meeting') AS meetings_held,
-  max(occurred_at) AS last_activity_at
-FROM (
-  SELECT *, occurred_at > cut_at - INTERVAL 30 DAY AS in30,
-    occurred_at > cut_at - INTERVAL 90 DAY AS in90
-  FROM events JOIN cut USING (lead_id) WHERE occurred_at <= cut_at
-) GROUP BY lead_id
-"""
+TS = pa.timestamp("us")
 
 _SALES_SQL = """
 WITH latest AS (
@@ -102,53 +91,98 @@ class FeatureTable:
     as_of: datetime
 
 
-def _epoch_seconds(ts: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False) / 1e6
+def lead_columns(leads: pa.Table) -> dict[str, Any]:
+    """The columns that do not depend on time: identity, firmographics, persona."""
+    cols: dict[str, Any] = {name: leads.column(name) for name in leads.column_names}
+    titles = leads.column("job_title").to_pylist()
+    cache = {t: (seniority_of(t), department_of(t)) for t in set(titles)}
+    cols["seniority"] = pa.array([cache[t][0] for t in titles], pa.string())
+    cols["department"] = pa.array([cache[t][1] for t in titles], pa.string())
+    return cols
 
 
-def signal_matches(events: pa.Table, signals: Sequence[Signal]) -> np.ndarray:
-    """A boolean matrix (events × signals): which events each intent signal counts."""
-    if not signals or events.num_rows == 0:
-        return np.zeros((events.num_rows, len(signals)), dtype=bool)
-    con = connect()
-    con.register("events", events)
-    parts = []
-    for i, s in enumerate(signals):
-        cond = (
-            f"type = '{s.event}'"
-            if s.where is None
-            else (f"type = '{s.event}' AND COALESCE(({s.where.to_sql('duckdb')}), FALSE)")
-        )
-        parts.append(f"({cond}) AS m{i}")
-    got = con.sql(f"SELECT {', '.join(parts)} FROM events").to_arrow_table()
-    con.close()
-    return np.column_stack(
-        [got.column(i).to_numpy(zero_copy_only=False) for i in range(len(signals))]
+def sales_columns(
+    frames: StoreFrames, cut_at: pa.Array, con: duckdb.DuckDBPyConnection | None = None
+) -> pa.Table:
+    """BANT answers, acceptance and deal flags per lead as of its cutoff (small tables: DuckDB).
+    ``con``: a DuckDB connection to reuse (one is opened and closed otherwise)."""
+    own = con is None
+    con = connect() if con is None else con
+    try:
+        for name in ("leads", "deals", "bant", "accepted"):
+            con.register(name, getattr(frames, name))
+        cut = pa.table({"lead_id": frames.leads.column("lead_id"), "cut_at": cut_at})
+        con.register("cut", cut)
+        return con.sql(_SALES_SQL).to_arrow_table()
+    finally:
+        if own:
+            con.close()
+
+
+def window_counts(
+    ev: EventColumns, cut: np.ndarray, lo: int = 0, hi: int | None = None
+) -> dict[str, np.ndarray]:
+    """Behaviour counts of events[lo:hi] per lead, each in its window before the lead's ``cut``
+    (seconds, one per lead), plus ``last_activity`` (NaN: none)."""
+    hi = ev.seconds.size if hi is None else hi
+    g, sec = ev.group[lo:hi], ev.seconds[lo:hi]
+    age = cut[g] - sec
+    seen = age >= 0
+    out: dict[str, np.ndarray] = {}
+    for name, (days, _) in BEHAVIOUR.items():
+        keep = ev.behaviour[name][lo:hi] & seen
+        if days is not None:
+            keep &= age < days * DAY
+        out[name] = np.bincount(g[keep], minlength=ev.n_leads)
+    last = np.full(ev.n_leads, -np.inf)
+    np.maximum.at(last, g[seen], sec[seen])
+    out["last_activity"] = np.where(np.isinf(last), np.nan, last)
+    return out
+
+
+def assemble(
+    static: dict[str, Any],
+    stage: pa.Array | pa.ChunkedArray,
+    counts: dict[str, np.ndarray],
+    sales: pa.Table,
+    cut: np.ndarray,
+    intent_parts: dict[str, np.ndarray],
+    intent_window_start: np.ndarray,
+    signals_in_window: np.ndarray,
+) -> pa.Table:
+    """The feature table, columns in the documented order."""
+    cols = dict(static)
+    cols["stage"] = stage
+    for name in BEHAVIOUR:
+        cols[name] = pa.array(counts[name], pa.int64())
+    last = counts["last_activity"]
+    cols["days_since_last_activity"] = pa.array((cut - last) / DAY, mask=np.isnan(last))
+    created = epoch_seconds(static["created_at"])
+    cols["days_since_created"] = pa.array(np.maximum(cut - created, 0) / DAY)
+    for name in sales.column_names:
+        if name != "lead_id":
+            cols[name] = sales.column(name)
+    bant = [sales.column(f"bant_{c}") for c in ("budget", "authority", "need", "timing")]
+    cols["bant_confirmed"] = pc.and_(pc.and_(bant[0], bant[1]), pc.and_(bant[2], bant[3]))
+    total = np.zeros(len(cut))
+    for name, points in intent_parts.items():
+        total += points
+        cols[f"intent:{name}"] = pa.array(np.round(points, 6))
+    cols["intent"] = pa.array(np.round(total, 6))
+    cols["intent_window_start"] = pa.array(np.round(intent_window_start, 6))
+    cols["signals_in_window"] = pa.array(signals_in_window, pa.int64())
+    order = (
+        ["lead_id"]
+        + [f.name for f in FEATURES if f.name != "fit"]
+        + ["won_deal", "open_deal", "lost_deal", "intent_window_start", "signals_in_window"]
+        + [f"intent:{name}" for name in intent_parts]
     )
+    return pa.table({name: cols[name] for name in order})
 
 
-def _intent(
-    group: np.ndarray,
-    seconds: np.ndarray,
-    matches: np.ndarray,
-    signals: Sequence[Signal],
-    default_half_life: float,
-    at: np.ndarray,
-    n: int,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Intent per lead at ``at`` (seconds since the epoch, one per lead)."""
-    event_at = at[group]
-    seen = seconds <= event_at
-    age_days = (event_at - seconds) / _SECONDS_PER_DAY
-    total = np.zeros(n)
-    parts: dict[str, np.ndarray] = {}
-    for j, s in enumerate(signals):
-        mask = matches[:, j] & seen
-        half_life = s.half_life_days or default_half_life
-        pts = decayed_points(float(s.points), age_days[mask], float(half_life))
-        parts[s.name] = capped_sums(group[mask], pts, n, float(s.cap))
-        total += parts[s.name]
-    return total, parts
+def capped(sums: np.ndarray, contract: Contract) -> dict[str, np.ndarray]:
+    """Each signal's decayed sum (signals × leads) capped, by signal name."""
+    return {s.name: np.minimum(sums[j], s.cap) for j, s in enumerate(contract.intent.signals)}
 
 
 def build_features(
@@ -157,90 +191,38 @@ def build_features(
     contract: Contract,
     *,
     cutoffs: pa.Array | None = None,
+    events: EventColumns | None = None,
 ) -> FeatureTable:
     """The feature table as of ``as_of`` under ``contract``'s intent signals (fit is computed
     by qualification, from the contract's criteria over these columns).
 
     ``cutoffs`` (a timestamp per lead, in ``frames.leads`` order; null means ``as_of``) gives
     every lead its own point in time — e.g. the day its first deal was created — so that nothing
-    a lead did after its cutoff reaches its row.
+    a lead did after its cutoff reaches its row. ``events``: the frames' events already prepared
+    (``prepare_events``) by a caller that builds several tables.
     """
     leads = frames.leads
-    n = leads.num_rows
-    cut_at = (
-        pa.array([as_of] * n, _TS)
-        if cutoffs is None
-        else pc.fill_null(pc.cast(cutoffs, _TS), pa.scalar(as_of, _TS))
-    )
-    cut = pa.table({"lead_id": leads.column("lead_id"), "cut_at": cut_at})
-    con = connect()
-    for name in ("leads", "events", "deals", "bant", "accepted"):
-        con.register(name, getattr(frames, name))
-    con.register("cut", cut)
-    behaviour = con.sql(
-        f"SELECT b.* EXCLUDE (lead_id) FROM leads l LEFT JOIN ({_BEHAVIOUR_SQL}) b "
-        "USING (lead_id) ORDER BY l.lead_id"
-    ).to_arrow_table()
-    sales = con.sql(_SALES_SQL).to_arrow_table()
-    con.close()
-
-    cols: dict[str, pa.Array | pa.ChunkedArray] = {"lead_id": leads.column("lead_id")}
-    for name in leads.column_names:
-        cols[name] = leads.column(name)
-    for name in behaviour.column_names:
-        if name == "last_activity_at":
-            continue
-        cols[name] = pc.fill_null(behaviour.column(name), 0)
-    as_of_s = _epoch_seconds(cut_at)
-    last = behaviour.column("last_activity_at")
-    cols["days_since_last_activity"] = pa.array(
-        (as_of_s - _epoch_seconds(last)) / _SECONDS_PER_DAY,
-        mask=last.is_null().to_numpy(zero_copy_only=False),
-    )
-    created = _epoch_seconds(leads.column("created_at"))
-    cols["days_since_created"] = pa.array(np.maximum(as_of_s - created, 0) / _SECONDS_PER_DAY)
-    titles = leads.column("job_title").to_pylist()
-    cache: dict[str | None, tuple[str | None, str | None]] = {}
-    for t in titles:
-        if t not in cache:
-            cache[t] = (seniority_of(t), department_of(t))
-    cols["seniority"] = pa.array([cache[t][0] for t in titles], pa.string())
-    cols["department"] = pa.array([cache[t][1] for t in titles], pa.string())
-    for name in sales.column_names:
-        if name != "lead_id":
-            cols[name] = sales.column(name)
-    bant = [sales.column(f"bant_{c}") for c in ("budget", "authority", "need", "timing")]
-    cols["bant_confirmed"] = pc.and_(pc.and_(bant[0], bant[1]), pc.and_(bant[2], bant[3]))
-
-    # Intent: every event's points decayed to as-of, capped per signal, summed per lead.
-    events = frames.events
-    signals = contract.intent.signals
     lead_ids = leads.column("lead_id").to_numpy()
-    group = np.searchsorted(lead_ids, events.column("lead_id").to_numpy())
-    seconds = _epoch_seconds(events.column("occurred_at"))
-    matches = signal_matches(events, signals)
-    half = float(contract.intent.half_life_days)
-    intent, parts = _intent(group, seconds, matches, signals, half, as_of_s, n)
-    window_start = as_of_s - contract.stages.recycle.for_days * _SECONDS_PER_DAY
-    intent_start, _ = _intent(group, seconds, matches, signals, half, window_start, n)
-    in_window = matches.any(axis=1) & (seconds > window_start[group]) & (seconds <= as_of_s[group])
-    cols["intent"] = pa.array(np.round(intent, 6))
-    for name, points in parts.items():
-        cols[f"intent:{name}"] = pa.array(np.round(points, 6))
-    cols["intent_window_start"] = pa.array(np.round(intent_start, 6))
-    cols["signals_in_window"] = pa.array(np.bincount(group[in_window], minlength=n))
-
-    order = (
-        ["lead_id"]
-        + [f.name for f in FEATURES if f.name != "fit"]
-        + [
-            "won_deal",
-            "open_deal",
-            "lost_deal",
-            "intent_window_start",
-            "signals_in_window",
-        ]
-        + [f"intent:{name}" for name in parts]
+    if events is None:
+        events = prepare_events(frames.events, lead_ids, contract.intent.signals)
+    cut_at = (
+        pa.array(np.full(leads.num_rows, np.datetime64(as_of, "us")), TS)
+        if cutoffs is None
+        else pc.fill_null(pc.cast(cutoffs, TS), pa.scalar(as_of, TS))
     )
-    table = pa.table({name: cols[name] for name in order})
+    cut = epoch_seconds(cut_at)
+    window = contract.stages.recycle.for_days * DAY
+    matched = events.matches.any(axis=1)
+    age = cut[events.group] - events.seconds
+    in_window = matched & (age >= 0) & (age < window)
+    table = assemble(
+        lead_columns(leads),
+        leads.column("stage"),
+        window_counts(events, cut),
+        sales_columns(frames, cut_at),
+        cut,
+        capped(events.intent_sums(cut), contract),
+        sum(capped(events.intent_sums(cut - window), contract).values(), np.zeros(len(cut))),
+        np.bincount(events.group[in_window], minlength=leads.num_rows),
+    )
     return FeatureTable(table=table, as_of=as_of)

@@ -6,6 +6,7 @@ feature table for any as-of time without touching the store again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -127,32 +128,30 @@ def _lead_rows(store: Store) -> pa.Table:
     return pa.table(arrays)
 
 
-def load_frames(store: Store, until: datetime, *, with_events: bool = True) -> StoreFrames:
+def load_frames(
+    store: Store,
+    until: datetime,
+    *,
+    with_events: bool = True,
+    event_columns: Sequence[str] | None = None,
+) -> StoreFrames:
     """Everything the feature table needs, with events, deals and answers up to ``until``.
 
     Events are read only ``with_events`` (else an empty events table), so a caller that keeps
-    its events across several as-of times reads them once.
+    its events across several as-of times reads them once; ``event_columns`` (see
+    ``features.events.event_columns``) reads only the columns a contract needs.
     """
+    names = [f.name for f in _EVENTS if event_columns is None or f.name in event_columns]
+    schema = pa.schema([_EVENTS.field(n) for n in names])
     events = (
-        _EVENTS.empty_table()
+        schema.empty_table()
         if not with_events
         else _fetch(
             store,
-            select(
-                Event.lead_id,
-                Event.type,
-                Event.occurred_at,
-                Event.page_type,
-                Event.form_kind,
-                Event.path,
-                Event.url,
-                Event.referrer,
-                Event.title,
-                Event.dwell_ms,
-            )
+            select(*(getattr(Event, n) for n in names))
             .where(Event.lead_id.is_not(None), Event.occurred_at <= until)
             .order_by(Event.lead_id, Event.occurred_at),
-            _EVENTS,
+            schema,
         )
     )
     deals = _fetch(
