@@ -17,8 +17,10 @@ from leadqual.errors import LeadqualError
 __all__ = ["app", "main"]
 
 # Importing the command modules registers their commands on `app`.
+from leadqual.cli import backtest as _backtest  # noqa: F401
 from leadqual.cli import contract as _contract  # noqa: F401
 from leadqual.cli import demo as _demo  # noqa: F401
+from leadqual.cli import discover as _discover  # noqa: F401
 from leadqual.cli import imports as _imports  # noqa: F401
 from leadqual.cli import qualify as _qualify  # noqa: F401
 from leadqual.cli import simulate as _simulate  # noqa: F401
