@@ -95,3 +95,23 @@ def test_demo_json_reports_every_step(tmp_path: Path) -> None:
     assert len(report["qualify_runs"]) == 3
     assert report["funnel"]["leads"] == sum(report["qualify_runs"][-1]["counts"].values())
     assert len(report["top"]) <= 10
+
+
+def test_demo_discovers_and_backtests(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--dir", str(tmp_path), "--accounts", "1200", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["discovery"]["rules"], report["discovery_note"]
+    assert "fit:" in report["discovered_contract"]
+    a, b = report["backtest"]["a"], report["backtest"]["b"]
+    assert a["contract"] == "Starter contract" and b["contract"] == "Discovered contract"
+    assert set(a["overall"]) >= {"mql", "sql", "won", "precision", "recall", "median_days_to_won"}
+
+
+def test_demo_says_when_there_are_too_few_customers(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["demo", "--dir", str(tmp_path), "--accounts", "40", "--months", "3", "--json"]
+    )
+    report = json.loads(result.stdout)
+    assert report["discovery"] is None and report["backtest"] is None
+    assert "too few customers" in report["discovery_note"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-import typer
 from rich.console import Console
 
 from leadqual.cli.common import app
@@ -27,20 +26,10 @@ from leadqual.cli import simulate as _simulate  # noqa: F401
 
 
 def main() -> None:
+    # Standalone mode: click reports its own usage errors (exit 2) and handles Exit/Abort; our
+    # errors propagate to here and become one clear line with their exit code.
     try:
-        # Without standalone mode click returns a `typer.Exit`'s code instead of exiting.
-        sys.exit(app(standalone_mode=False) or 0)
+        app()
     except LeadqualError as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc.message}", highlight=False)
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click's own usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

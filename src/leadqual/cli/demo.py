@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from leadqual.cli.backtest import print_comparison
 from leadqual.cli.common import AppState, app, emit_json
 from leadqual.cli.qualify import print_funnel, print_leads
 from leadqual.services.demo import run_demo
@@ -77,6 +78,14 @@ def demo_cmd(
     )
     print_funnel(report.funnel, console)
     print_leads(report.top, console, title=f"Top 10 leads as of {last.as_of:%Y-%m-%d}")
+    if report.discovery is not None:
+        console.print("\n[bold]Discovered from the won deals[/] (`leadqual discover`):")
+        console.print(report.discovery.snippet, highlight=False, markup=False)
+    elif report.discovery_note:
+        console.print(f"\nDiscovery: {report.discovery_note}")
+    if report.comparison is not None:
+        console.print("\n[bold]Backtest[/]: A = the starter contract, B = with the discovered fit")
+        print_comparison(report.comparison.a, report.comparison.b, console)
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
     console.print(f"[dim]{timing}[/]")
     db_opt = "" if directory == Path(".") and not state.db else f"--db {url} "

@@ -1,5 +1,6 @@
 """The main job on the embedded default: simulate → import → apply the starter contract →
-qualify month by month → funnel and the top leads with their reasons."""
+qualify month by month → funnel and the top leads with their reasons → discover fit criteria from
+the won deals → backtest the starter contract against the discovered one."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from leadqual.contract import starter_contract_text
+from leadqual.backtest.compare import Comparison
+from leadqual.contract import load_contract, starter_contract_text
+from leadqual.contract.compose import with_fit
+from leadqual.discover.report import DiscoveryReport
 from leadqual.domain.calendar import month_ends
-from leadqual.errors import Conflict
+from leadqual.errors import Conflict, InvalidInput
 from leadqual.features.frames import load_frames
+from leadqual.services.backtest import compare
 from leadqual.services.contracts import ContractVersionInfo, apply_contract
+from leadqual.services.discovery import discover
 from leadqual.services.imports import ImportResult, import_file
 from leadqual.services.leads import Funnel, LeadView, funnel, list_leads
 from leadqual.services.qualify import QualifyResult, qualify
@@ -39,6 +45,10 @@ class DemoReport:
     qualify_runs: list[QualifyResult] = field(default_factory=list)
     funnel: Funnel | None = None
     top: list[LeadView] = field(default_factory=list)
+    discovery: DiscoveryReport | None = None
+    discovery_note: str | None = None
+    discovered_contract: str | None = None
+    comparison: Comparison | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
@@ -50,6 +60,10 @@ class DemoReport:
             "qualify_runs": [run.as_json() for run in self.qualify_runs],
             "funnel": self.funnel.as_json() if self.funnel else None,
             "top": [lead.as_json() for lead in self.top],
+            "discovery": self.discovery.as_json() if self.discovery else None,
+            "discovery_note": self.discovery_note,
+            "discovered_contract": self.discovered_contract,
+            "backtest": self.comparison.as_json() if self.comparison else None,
             "seconds": self.seconds,
         }
 
@@ -89,8 +103,9 @@ def run_demo(
         report.imports[kind] = import_file(store, kind, paths[kind], now=now)
     lap("import")
     step("Applying the starter contract…")
+    starter = starter_contract_text()
     report.contract = apply_contract(
-        store, starter_contract_text(), source="starter.yaml", author="leadqual demo", now=now
+        store, starter, source="starter.yaml", author="leadqual demo", now=now
     )
     step(f"Qualifying at the end of each of the {months} months…")
     frames = load_frames(store, until=DEMO_END + timedelta(days=1))
@@ -100,4 +115,22 @@ def run_demo(
     report.funnel = funnel(store)
     report.top = list_leads(store, top=10)
     lap("report")
+    step("Discovering fit criteria from the won deals…")
+    try:
+        report.discovery = discover(store, now=now)
+    except InvalidInput as exc:  # too few customers to claim a rule: say so, go on
+        report.discovery_note = exc.message
+    lap("discover")
+    if report.discovery is not None and report.discovery.rules:
+        step("Backtesting the starter contract against the discovered one…")
+        report.discovered_contract = with_fit(
+            starter,
+            report.discovery.snippet,
+            name="Discovered contract",
+            description="The starter contract with the fit criteria `leadqual discover` proposed.",
+        )
+        report.comparison = compare(
+            store, load_contract(starter), load_contract(report.discovered_contract), now=now
+        )
+        lap("backtest")
     return report
