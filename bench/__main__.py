@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHES = ("bench.qualify", "bench.import_events", "bench.backtest")
+BENCHES = ("bench.qualify", "bench.import_events", "bench.backtest", "bench.discover")
 
 
 def main() -> None:

@@ -1,0 +1,2 @@
+"""Established learners the benchmarks compare leadqual with (installed only for the bench:
+``bench/requirements-peers.txt``)."""
