@@ -128,13 +128,13 @@ def closest(word: str, choices: tuple[str, ...] | list[str]) -> str | None:
 def normalise_domain(value: str) -> str:
     """A bare lower-case host name from a domain or URL.
 
-    >>> normalise_domain("https://www.Acme.com/x")
-    'acme.com'
+    >>> normalise_domain("https://www.Acme.com/x"), normalise_domain("www.com")
+    ('acme.com', 'www.com')
     """
     text = value.strip().lower()
     text = urlsplit(text).netloc if "//" in text else text.split("/", 1)[0]
     text = text.rsplit("@", 1)[-1].split(":", 1)[0].strip(".")
-    if text.startswith("www."):
+    if text.startswith("www.") and "." in text[4:]:  # `www.com` itself is a domain
         text = text[4:]
     return text
 
