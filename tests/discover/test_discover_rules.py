@@ -15,7 +15,7 @@ from leadqual.discover import discover_table
 from leadqual.discover.attributes import Attribute, encode_attributes
 from leadqual.discover.one_question import Scanner
 from leadqual.discover.rules import search_rules
-from leadqual.discover.stats import Objective
+from leadqual.discover.stats import Objective, wilson_interval
 from leadqual.errors import InvalidInput
 
 
@@ -125,3 +125,39 @@ def test_training_and_held_out_counts_add_up_to_the_whole(seed: int) -> None:
         assert train.support + held.support == int(mask.sum())
         assert train.customers + held.customers == int((mask & label).sum())
         assert train.customers <= train.support and held.customers <= held.support
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(0, 10_000))
+def test_every_condition_of_a_rule_is_significant_given_the_others(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 4000
+    size = rng.lognormal(5, 1.2, n)
+    substitute = size * rng.lognormal(0, 0.15, n)  # tracks size closely: a near-substitute
+    other = rng.uniform(0, 100, n)
+    y = ((size <= 300) & (other >= 50) & (rng.random(n) < 0.4)) | (rng.random(n) < 0.01)
+    attrs = [Attribute(name, "numeric", v) for name, v in
+             (("size", size), ("substitute", substitute), ("other", other))]
+    scanner = Scanner(attrs, y, Objective(beta=2.0, min_support=20))
+    for rule in search_rules(scanner, top=5):
+        for j, cond in enumerate(rule.conditions):
+            rest = rule.conditions[:j] + rule.conditions[j + 1:]
+            within = np.ones(n, bool)
+            for c in rest:
+                within &= next(a for a in attrs if a.name == c.field).mask(c)
+            removed = within & ~next(a for a in attrs if a.name == cond.field).mask(cond)
+            # the leads this condition removes are clearly worse than the rule without it
+            _, hi = wilson_interval(int(y[removed].sum()), int(removed.sum()))
+            assert float(hi) < y[within].mean(), (rule, cond)
+
+
+def test_a_category_with_too_few_customers_is_not_added_on_its_own_evidence() -> None:
+    # "rare" holds 2 customers among 6 leads (33%): good-looking, but two customers are chance
+    codes = np.array([0] * 100 + [1] * 100 + [2] * 6)
+    y = np.zeros(codes.size, bool)
+    y[:40] = True  # category "a": 40%
+    y[100:105] = True  # category "b": 5%
+    y[200:202] = True  # category "rare"
+    attr = Attribute("country", "category", codes.astype(np.int32), ("a", "b", "rare"))
+    found = Scanner([attr], y, Objective(beta=1.0)).best(0, np.ones(codes.size, bool))
+    assert found and "rare" not in str(found[0].condition.value)

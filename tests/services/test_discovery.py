@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 
 from leadqual.discover.conditions import Condition
+from leadqual.discover.report import DiscoveryReport
 from leadqual.errors import InvalidInput
-from leadqual.features.schema import FEATURES
 from leadqual.services.discovery import discover
 from leadqual.services.imports import import_file
-from leadqual.simulate import matches, simulate, write_funnel
+from leadqual.simulate import simulate, write_funnel
+from leadqual.simulate.profile import MIN_EFFECT, condition_effects
 from leadqual.store.database import Store
 from tests.conftest import shared_data
 from tests.factories import T0, make_deal, make_lead
@@ -25,8 +26,6 @@ NOW = datetime(2026, 12, 1)
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 THRESHOLD_TOLERANCE = 0.10
 MIN_JACCARD = 0.5
-REDUNDANT_SHARE = 0.05
-FIRMOGRAPHIC = {f.name for f in FEATURES if f.scope == "firmographic"}
 
 
 def condition_matches(planted: dict[str, Any], found: Condition) -> bool:
@@ -46,19 +45,14 @@ def condition_matches(planted: dict[str, Any], found: Condition) -> bool:
     return len(want & got) / len(want | got) >= MIN_JACCARD
 
 
-def rule_matches(
-    profile: Sequence[dict[str, Any]],
-    conditions: Sequence[Condition],
-    redundant: Sequence[dict[str, Any]] = (),
-) -> bool:
-    """Every essential planted condition is matched by its own found condition; a found
-    condition left over may only match a redundant planted one."""
+def rule_matches(profile: Sequence[dict[str, Any]], conditions: Sequence[Condition]) -> bool:
+    """Every planted condition is matched by its own found condition, and nothing is left
+    over. (The simulator plants only conditions that each remove at least 20% of what the
+    others match — docs/simulate.md — so no planted condition is optional.)"""
     left = list(conditions)
     for planted in profile:
         hit = next((c for c in left if condition_matches(planted, c)), None)
         if hit is None:
-            if planted in redundant:
-                continue
             return False
         left.remove(hit)
     return not left
@@ -67,7 +61,6 @@ def rule_matches(
 @dataclass(frozen=True)
 class Planted:
     profile: list[dict[str, Any]]
-    redundant: list[dict[str, Any]]  # conditions the data cannot show (see docs/discovery.md)
 
 
 def load_simulated(store: Store, tmp_path: Path, accounts: int, seed: int) -> Planted:
@@ -75,44 +68,34 @@ def load_simulated(store: Store, tmp_path: Path, accounts: int, seed: int) -> Pl
     paths = write_funnel(funnel, tmp_path / f"funnel-{seed}")
     for kind in ("accounts", "contacts", "events", "deals"):
         import_file(store, kind, paths[kind], now=NOW)
-    redundant = []
-    for i, cond in enumerate(funnel.profile):
-        others = [c for j, c in enumerate(funnel.profile) if j != i]
-        kept = matches(others, funnel.accounts)
-        removed = 1 - float(matches(funnel.profile, funnel.accounts)[kept].mean())
-        if removed < REDUNDANT_SHARE:
-            redundant.append(cond.as_dict())
-    return Planted(list(funnel.truth["profile"]), redundant)
+    # identifiable by construction: every planted condition matters
+    assert min(condition_effects(funnel.profile, funnel.accounts)) >= MIN_EFFECT
+    return Planted(list(funnel.truth["profile"]))
 
 
-def recovered(store: Store, planted: Planted) -> bool:
-    """The best rule, or the best rule with as many conditions as the planted profile (or as
-    its essential part; for a single essential condition, the best one-question answer)."""
-    report = discover(store, now=NOW)
-    lengths = {len(planted.profile), len(planted.profile) - len(planted.redundant)}
+def recovered(report: DiscoveryReport, planted: Planted) -> bool:
+    """The best rule, or the best rule with as many conditions as the planted profile
+    (docs/discovery.md, "Checking it against a known answer")."""
     candidates = [report.rules[0].conditions]
-    for length in lengths:
-        candidates += [r.conditions for r in report.rules if len(r.conditions) == length][:1]
-    if 1 in lengths:  # the best one-question answer among the attributes rules may use
-        candidates += [(q.condition,) for q in report.one_question if q.condition.field in
-                       FIRMOGRAPHIC][:1]
-    return any(
-        rule_matches(planted.profile, conds, planted.redundant) for conds in candidates
-    )
+    candidates += [r.conditions for r in report.rules
+                   if len(r.conditions) == len(planted.profile)][:1]
+    return any(rule_matches(planted.profile, conds) for conds in candidates)
 
 
-@pytest.mark.parametrize("seed", [5, 7, 8])
+# Seeds fixed in advance (0, 1, 2), not picked from the results; bench/ measures 0..9.
+@pytest.mark.parametrize("seed", [1, 2])
 def test_discovery_recovers_the_planted_profile(
     sqlite_store: Store, tmp_path: Path, seed: int
 ) -> None:
     planted = load_simulated(sqlite_store, tmp_path, 2000, seed)
-    assert recovered(sqlite_store, planted), planted
+    assert recovered(discover(sqlite_store, now=NOW), planted), planted
 
 
 def test_discovery_on_both_stores(store: Store, tmp_path: Path) -> None:
-    planted = load_simulated(store, tmp_path, 2000, 5)
+    # seed 0 of the recovery seeds, on SQLite and on PostgreSQL
+    planted = load_simulated(store, tmp_path, 2000, 0)
     report = discover(store, now=NOW)
-    assert rule_matches(planted.profile, report.rules[0].conditions)
+    assert recovered(report, planted), planted
     doc = report.as_json()
     assert doc["n_customers"] >= 30 and doc["split"]["heldout"]["customers"] > 0
     assert any("younger than" in note for note in report.notes)

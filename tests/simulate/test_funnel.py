@@ -15,7 +15,7 @@ from leadqual.errors import InvalidInput
 from leadqual.simulate import SimulatedFunnel, simulate, write_funnel
 from leadqual.simulate.deals import STAGES
 from leadqual.simulate.funnel import months_before, to_epoch
-from leadqual.simulate.profile import MAX_SHARE, MIN_SHARE
+from leadqual.simulate.profile import MAX_SHARE, MIN_EFFECT, MIN_SHARE, condition_effects
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,8 @@ def test_different_seeds_plant_different_profiles() -> None:
 def test_profile_share_and_its_effect_on_wins(seed: int) -> None:
     f = simulate(1500, seed=seed)
     assert MIN_SHARE <= f.in_icp.mean() <= MAX_SHARE
+    # every planted condition matters (identifiability, docs/simulate.md)
+    assert min(condition_effects(f.profile, f.accounts)) >= MIN_EFFECT
     assert f.truth["params"]["icp_share"] == pytest.approx(f.in_icp.mean(), abs=1e-6)
     won = f.deals.won_leads(len(f.leads))
     person, icp = f.leads.is_person, f.leads.in_icp

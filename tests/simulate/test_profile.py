@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadqual.simulate.firmographics import generate_accounts
 from leadqual.simulate.profile import (
     MAX_SHARE,
+    MIN_EFFECT,
     MIN_SHARE,
+    MIN_THRESHOLD,
     Condition,
     _nice,
+    condition_effects,
     describe,
     draw_profile,
     matches,
@@ -54,6 +58,10 @@ def test_drawn_profiles_are_well_formed_and_match_their_share(seed: int) -> None
             assert isinstance(c.value, int)
     share = matches(profile, accounts).mean()
     assert MIN_SHARE <= share <= MAX_SHARE
+    # identifiable: every condition removes a real share of what the others match, and a
+    # threshold is never so small that one unit is more than 10% of it
+    assert min(condition_effects(profile, accounts)) >= MIN_EFFECT
+    assert all(c.value >= MIN_THRESHOLD for c in profile if c.op in (">=", "<="))
     got = matches(profile, accounts)
     rows = [
         {
@@ -102,3 +110,12 @@ def test_thresholds_are_round_numbers() -> None:
     assert _nice(2_740) == 2_500
     assert _nice(7.4) == 7
     assert _nice(0.2) == 1
+
+
+def test_condition_effects_measure_what_each_condition_removes() -> None:
+    a = generate_accounts(np.random.default_rng(5), 800)
+    big = Condition("employees", ">=", 100)
+    huge = Condition("employees", ">=", 1)  # every account has 1 or more: removes nothing
+    effects = condition_effects((big, huge), a)
+    assert effects[1] == 0.0
+    assert effects[0] == pytest.approx(float((a.employees < 100).mean()))

@@ -21,9 +21,12 @@ from leadqual.discover.attributes import Attribute
 from leadqual.discover.conditions import Condition
 from leadqual.discover.stats import Objective, nicest_between
 
-__all__ = ["MIN_CATEGORY_SUPPORT", "Scanner", "Scored", "one_question"]
+__all__ = ["MIN_CATEGORY_CUSTOMERS", "MIN_CATEGORY_SUPPORT", "Scanner", "Scored", "one_question"]
 
 MIN_CATEGORY_SUPPORT = 5  # categories rarer than this are grouped away: never proposed alone
+# A category joins a value set on its own evidence only with at least this many customers: a
+# country with one or two customers among a handful of leads is the classic chance pattern.
+MIN_CATEGORY_CUSTOMERS = 3
 MAX_SET_SIZE = 8
 LOOSE_TOLERANCE = 0.02
 NICE_TOLERANCE = 0.01  # a rounder threshold may cost up to 1% of the objective's value
@@ -176,7 +179,9 @@ class Scanner:
             return None
         count = np.bincount(codes[ok], minlength=k)
         pos = np.bincount(codes[ok], weights=y[ok], minlength=k)
-        eligible = np.flatnonzero((count >= self.min_category) & (pos > 0))
+        eligible = np.flatnonzero(
+            (count >= self.min_category) & (pos >= min(MIN_CATEGORY_CUSTOMERS, self.min_category))
+        )
         if eligible.size == 0:
             return None
         # Greedy by precision: the best prefix of the categories sorted by precision.
@@ -207,7 +212,8 @@ class Scanner:
             gain_all = rest.sum(axis=0)
             gain_pos = rest[y[~covered]].sum(axis=0)
             guide = self.guide(tp + gain_pos, support + gain_all)
-            guide[~usable | (gain_pos == 0)] = -np.inf
+            # A value must bring its own customers (see MIN_CATEGORY_CUSTOMERS).
+            guide[~usable | (gain_pos < min(MIN_CATEGORY_CUSTOMERS, self.min_category))] = -np.inf
             guide[chosen] = -np.inf
             j = int(np.argmax(guide))
             if not guide[j] > best + 1e-9:

@@ -8,7 +8,9 @@ leads it removes must be clearly worse than the rule before it (see ``_separates
 that buys almost nothing, or only trims a few unlucky leads, is the usual way a rule overfits —
 and it must help on both halves of the training leads (``_stable``).
 Finally
-each rule's conditions are re-tuned, one at a time, given the others.
+each rule's conditions are re-tuned, one at a time, given the others, and every condition is
+checked again *given the others* (``_significant``): one that no longer passes both tests is
+dropped.
 """
 
 from __future__ import annotations
@@ -103,8 +105,8 @@ def search_rules(
     >>> from leadqual.discover.attributes import Attribute
     >>> from leadqual.discover.stats import Objective
     >>> a = Attribute("a", "numeric", np.tile(np.arange(8.0), 20))
-    >>> b = Attribute("b", "numeric", np.tile([1.0, 0, 1, 0, 1, 0, 1, 0], 20))
-    >>> y = np.tile(np.array([0, 0, 0, 0, 1, 0, 1, 0], bool), 20)
+    >>> b = Attribute("b", "numeric", np.tile(np.repeat([1.0, 0], 8), 10))
+    >>> y = (a.values >= 4) & (b.values >= 1)
     >>> rules = search_rules(Scanner([a, b], y, Objective()), top=1)
     >>> sorted(c.describe() for c in rules[0].conditions)
     ['a ≥ 4', 'b ≥ 1']
@@ -145,6 +147,7 @@ def search_rules(
         if rule.score <= -1.0:  # misses a constraint of the target
             continue
         better = _simplify(scanner, _retune(scanner, rule), min_gain)
+        better = _significant(scanner, better)
         if len(better.conditions) < 2:
             continue
         if better.signature not in tuned or better.score > tuned[better.signature].score:
@@ -165,19 +168,43 @@ def search_rules(
 
 
 def _simplify(scanner: Scanner, rule: Rule, min_gain: float) -> Rule:
-    """Drop conditions that no longer earn their place once the others were re-tuned (a
-    threshold loosened until it removes nothing, say): the rule without one scores within
-    ``min_gain`` of the rule with it."""
+    """Drop conditions that do not earn their place: the rule without one — its other
+    conditions re-tuned to take over its work — scores within ``min_gain`` of the rule with it.
+    This is how a near-substitute goes (``dept_sales <= 53`` beside ``employees <= 860``, both
+    capping company size): once the size cap is re-tuned alone, the second one adds nothing."""
     current = rule
     while len(current.conditions) > 1:
         options = []
         for j in range(len(current.conditions)):
             rest = current.conditions[:j] + current.conditions[j + 1 :]
-            options.append(_rule(scanner, rest, _mask(scanner, rest)))
+            options.append(_retune(scanner, _rule(scanner, rest, _mask(scanner, rest))))
         best = max(options, key=lambda r: r.score)
         if best.score < current.score - min_gain:
             break
         current = best
+    return current
+
+
+def _significant(scanner: Scanner, rule: Rule) -> Rule:
+    """Drop, weakest first, the conditions that are no longer significant *given the others*
+    once the rule was re-tuned: the leads a condition removes from the rule without it must be
+    clearly worse (``_separates``) and it must still help on both halves of the training leads
+    (``_stable``). A condition that earned its place early in the search can lose it when a
+    later one takes over its work (a correlated attribute, a threshold moved by re-tuning)."""
+    current = rule
+    while len(current.conditions) > 1:
+        weak = []
+        for j in range(len(current.conditions)):
+            rest = current.conditions[:j] + current.conditions[j + 1 :]
+            within = _mask(scanner, rest)
+            parent = _rule(scanner, rest, within)
+            full = _mask(scanner, current.conditions)
+            child = Scored(current.conditions[j], current.tp, current.support, current.score)
+            if not (_separates(parent, child) and _stable(scanner, within, full)):
+                weak.append(parent)
+        if not weak:
+            break
+        current = max(weak, key=lambda r: r.score)
     return current
 
 

@@ -78,7 +78,10 @@ def _account_leads(store: Store, frames: StoreFrames) -> StoreFrames:
                for d in DEPARTMENTS},
         }
     schema = frames.leads.schema
-    extra = pa.table({f.name: pa.array(cols[f.name], f.type) for f in schema}, schema=schema)
+    # Any other column of the lead frame (a score, say) is unknown for an account lead.
+    empty = [None] * len(accounts)
+    extra = pa.table({f.name: pa.array(cols.get(f.name, empty), f.type) for f in schema},
+                     schema=schema)
     deal_schema = frames.deals.schema
     extra_deals = pa.table(
         {

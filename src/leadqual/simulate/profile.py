@@ -2,8 +2,13 @@
 
 Each seed draws its own profile from a pool of candidate conditions whose thresholds come from
 the generated accounts themselves (a random quantile, rounded to a "nice" number a person would
-write), and keeps drawing until 12–28% of the accounts match. Conditions use the contract's
-field names and operators so that discovery's output can be compared with them directly.
+write), and keeps drawing until the profile is *identifiable*: 15–30% of the accounts match it,
+and every condition matters — it removes at least ``MIN_EFFECT`` (20%) of the accounts that the
+other conditions match. A condition that removes almost nothing (``employees <= 1,000`` beside
+conditions only small companies meet) leaves no trace in any data, so a profile containing it
+is no fair test of discovery. Thresholds on counts are at least ``MIN_THRESHOLD`` (10), so that
+one unit is at most 10% of the threshold. Conditions use the contract's field names and
+operators so that discovery's output can be compared with them directly.
 """
 
 from __future__ import annotations
@@ -18,11 +23,23 @@ import numpy as np
 from leadqual.simulate.firmographics import AccountTable
 from leadqual.simulate.vocabulary import COUNTRIES, INDUSTRIES, PLATFORMS, TECHNOLOGIES
 
-__all__ = ["MAX_SHARE", "MIN_SHARE", "Condition", "describe", "draw_profile", "matches"]
+__all__ = [
+    "MAX_SHARE",
+    "MIN_EFFECT",
+    "MIN_SHARE",
+    "MIN_THRESHOLD",
+    "Condition",
+    "condition_effects",
+    "describe",
+    "draw_profile",
+    "matches",
+]
 
-MIN_SHARE = 0.12
-MAX_SHARE = 0.28
-MAX_DRAWS = 400
+MIN_SHARE = 0.15
+MAX_SHARE = 0.30
+MIN_EFFECT = 0.20  # each condition removes at least this share of what the others match
+MIN_THRESHOLD = 10  # a threshold one unit off is then at most 10% off
+MAX_DRAWS = 2000
 NUMERIC_FIELDS = (
     "employees",
     "annual_revenue",
@@ -106,6 +123,26 @@ def matches(profile: Sequence[Condition], accounts: AccountTable) -> np.ndarray:
     return ok
 
 
+def condition_effects(profile: Sequence[Condition], accounts: AccountTable) -> list[float]:
+    """For each condition, the share of the accounts meeting the *other* conditions that it
+    removes; for a lone condition, the share of all accounts it removes.
+
+    >>> from leadqual.simulate.firmographics import generate_accounts
+    >>> acc = generate_accounts(np.random.default_rng(0), 200)
+    >>> condition_effects([Condition("employees", ">=", 1)], acc)
+    [0.0]
+    """
+    out = []
+    for i in range(len(profile)):
+        others = [c for j, c in enumerate(profile) if j != i]
+        kept = matches(others, accounts)
+        if not kept.any():
+            out.append(0.0)
+            continue
+        out.append(1.0 - float(matches([profile[i]], accounts)[kept].mean()))
+    return out
+
+
 def _nice(x: float) -> int:
     """Round to two significant digits, and to 1, 2, 2.5 or 5 times a power of ten above 100."""
     if x < 10:
@@ -123,14 +160,20 @@ def _candidates(
     def at_least(field: str, lo: float, hi: float) -> Callable[[np.random.Generator], Condition]:
         values = np.asarray(getattr(accounts, field))
 
+        # Quantiles below MIN_THRESHOLD are skipped (small counts: see the module's doc).
+        floor = float((values < MIN_THRESHOLD).mean())
+        low = max(lo, floor)
+        high = min(0.95, max(hi, low + 0.1))
+
         def draw(rng: np.random.Generator) -> Condition:
-            return Condition(field, ">=", _nice(float(np.quantile(values, rng.uniform(lo, hi)))))
+            q = float(np.quantile(values, rng.uniform(low, high)))
+            return Condition(field, ">=", max(MIN_THRESHOLD, _nice(q)))
 
         return draw
 
     def employees_cap(rng: np.random.Generator) -> Condition:
         q = float(np.quantile(accounts.employees, rng.uniform(0.85, 0.97)))
-        return Condition("employees", "<=", _nice(q))
+        return Condition("employees", "<=", max(MIN_THRESHOLD, _nice(q)))
 
     def industries(rng: np.random.Generator) -> Condition:
         w = np.array([i.weight for i in INDUSTRIES], dtype=float)
@@ -170,19 +213,23 @@ def _candidates(
 
 
 def draw_profile(rng: np.random.Generator, accounts: AccountTable) -> tuple[Condition, ...]:
-    """Draw a profile that 12–28% of ``accounts`` match (the closest to 20% found, if no draw
-    lands in that band — possible only for a handful of accounts).
+    """Draw an identifiable profile: 15–30% of ``accounts`` match it and every condition removes
+    at least ``MIN_EFFECT`` of the accounts the others match. If no draw qualifies (possible only
+    for a handful of accounts), the draw whose conditions matter most, then closest to 20%, is
+    kept.
 
     >>> from leadqual.simulate.firmographics import generate_accounts
     >>> rng = np.random.default_rng(3)
     >>> acc = generate_accounts(rng, 500)
     >>> p = draw_profile(rng, acc)
-    >>> bool(0.12 <= matches(p, acc).mean() <= 0.28)
+    >>> bool(MIN_SHARE <= matches(p, acc).mean() <= MAX_SHARE)
+    True
+    >>> min(condition_effects(p, acc)) >= MIN_EFFECT
     True
     """
     pool = _candidates(accounts)
     best: tuple[Condition, ...] = ()
-    best_gap = math.inf
+    best_key = (math.inf, math.inf)
     for _ in range(MAX_DRAWS):
         k = 2 if rng.random() < 0.5 else 3
         picked = rng.choice(len(pool), size=k, replace=False)
@@ -191,8 +238,10 @@ def draw_profile(rng: np.random.Generator, accounts: AccountTable) -> tuple[Cond
         if len({(c.field, c.op == "<=") for c in profile}) < k:
             continue
         share = float(matches(profile, accounts).mean())
-        if MIN_SHARE <= share <= MAX_SHARE:
+        weakest = min(condition_effects(profile, accounts))
+        if MIN_SHARE <= share <= MAX_SHARE and weakest >= MIN_EFFECT:
             return profile
-        if abs(share - 0.2) < best_gap:
-            best, best_gap = profile, abs(share - 0.2)
+        key = (max(0.0, MIN_EFFECT - weakest), abs(share - 0.2))
+        if key < best_key:
+            best, best_key = profile, key
     return best
