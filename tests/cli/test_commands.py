@@ -18,6 +18,8 @@ COMMANDS = {
     ("backtest",): True,
     ("import",): True,
     ("simulate",): True,
+    ("train",): True,
+    ("score",): True,
     ("contract", "check"): True,
     ("contract", "apply"): True,
     ("contract", "show"): True,

@@ -22,7 +22,9 @@ from leadqual.cli import demo as _demo  # noqa: F401
 from leadqual.cli import discover as _discover  # noqa: F401
 from leadqual.cli import imports as _imports  # noqa: F401
 from leadqual.cli import qualify as _qualify  # noqa: F401
+from leadqual.cli import score as _score  # noqa: F401
 from leadqual.cli import simulate as _simulate  # noqa: F401
+from leadqual.cli import train as _train  # noqa: F401
 
 
 def main() -> None:

@@ -12,11 +12,20 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Executable, select
+from sqlalchemy import Executable, func, select
 
 from leadqual.features.schema import DEPARTMENTS
 from leadqual.store.database import Store
-from leadqual.store.models import Account, BantAnswer, Contact, Deal, Event, Lead, StageChange
+from leadqual.store.models import (
+    Account,
+    BantAnswer,
+    Contact,
+    Deal,
+    Event,
+    Lead,
+    LeadScore,
+    StageChange,
+)
 
 __all__ = ["StoreFrames", "load_frames"]
 
@@ -63,6 +72,12 @@ def _fetch(store: Store, stmt: Executable, schema: pa.Schema, chunk: int = 50_00
 
 
 def _lead_rows(store: Store) -> pa.Table:
+    # The latest score of each lead is its row with the highest id (scoring appends).
+    latest = (
+        select(LeadScore.lead_id, func.max(LeadScore.id).label("id"))
+        .group_by(LeadScore.lead_id)
+        .subquery("latest")
+    )
     stmt = (
         select(
             Lead.id,
@@ -81,9 +96,12 @@ def _lead_rows(store: Store) -> pa.Table:
             Contact.job_title,
             Lead.stage,
             Lead.created_at,
+            LeadScore.p_win,
         )
         .outerjoin(Account, Account.id == Lead.account_id)
         .outerjoin(Contact, Contact.id == Lead.contact_id)
+        .outerjoin(latest, latest.c.lead_id == Lead.id)
+        .outerjoin(LeadScore, LeadScore.id == latest.c.id)
         .order_by(Lead.id)
     )
     raw = pa.schema(
@@ -104,6 +122,7 @@ def _lead_rows(store: Store) -> pa.Table:
             ("job_title", pa.string()),
             ("stage", pa.string()),
             ("created_at", _TS),
+            ("p_win", pa.float64()),
         ]
     )
     with store.engine.connect() as conn:

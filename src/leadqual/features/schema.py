@@ -114,6 +114,13 @@ FEATURES: tuple[Feature, ...] = (
     # scores, computed from the contract
     Feature("fit", "float", "score", "Fit points from the contract's fit criteria."),
     Feature("intent", "float", "score", "Intent points, decayed to the as-of time."),
+    Feature(
+        "p_win",
+        "float",
+        "score",
+        "Probability of a won deal within the model's horizon, from the latest `leadqual score` "
+        "(null if never scored).",
+    ),
 )
 
 _BY_NAME = {f.name: f for f in FEATURES}

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -35,6 +36,8 @@ __all__ = [
     "Deal",
     "Event",
     "Lead",
+    "LeadScore",
+    "Model",
     "StageChange",
 ]
 
@@ -210,3 +213,31 @@ class BantAnswer(Base):
     note: Mapped[str | None] = mapped_column(Text)
     confirmed_by: Mapped[str] = mapped_column(String(255))
     confirmed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Model(Base):
+    """A trained scoring model, versioned: its metadata (feature list, training window, horizon,
+    target, held-out metrics, library versions) and the serialised model itself."""
+
+    __tablename__ = "models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LeadScore(Base):
+    """A lead's predicted probability under one model version, with its top reasons. Scoring
+    appends rows; the latest row of a lead (highest id) is its current score."""
+
+    __tablename__ = "lead_scores"
+    __table_args__ = (Index("ix_lead_scores_lead_id_id", "lead_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    model_version: Mapped[int] = mapped_column(Integer, index=True)
+    p_win: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    scored_at: Mapped[datetime] = mapped_column(DateTime)

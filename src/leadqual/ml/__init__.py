@@ -1,0 +1,1 @@
+"""Predictive lead scoring: training examples, the model, its explanations and the registry."""
