@@ -15,17 +15,18 @@ from leadqual.errors import LeadqualError
 
 __all__ = ["app", "main"]
 
-# Importing the command modules registers their commands on `app`.
-from leadqual.cli import backtest as _backtest  # noqa: F401
-from leadqual.cli import contract as _contract  # noqa: F401
-from leadqual.cli import demo as _demo  # noqa: F401
-from leadqual.cli import discover as _discover  # noqa: F401
-from leadqual.cli import imports as _imports  # noqa: F401
-from leadqual.cli import qualify as _qualify  # noqa: F401
-from leadqual.cli import score as _score  # noqa: F401
-from leadqual.cli import simulate as _simulate  # noqa: F401
-from leadqual.cli import train as _train  # noqa: F401
+# Importing the command modules registers their commands on `app`: every module of this package
+# except the shared helpers.
+def _register_commands() -> None:
+    import importlib
+    import pkgutil
 
+    for module in pkgutil.iter_modules(__path__):
+        if module.name != "common":
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+_register_commands()
 
 def main() -> None:
     # Standalone mode: click reports its own usage errors (exit 2) and handles Exit/Abort; our

@@ -241,3 +241,19 @@ class LeadScore(Base):
     p_win: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     scored_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+def _register_more_tables() -> None:
+    """Tables of other features live in ``store/tables_*.py`` modules on the same ``Base``;
+    importing them here puts them in ``Base.metadata`` wherever the models are imported."""
+    import importlib
+    import pkgutil
+
+    from leadqual import store
+
+    for module in pkgutil.iter_modules(store.__path__):
+        if module.name.startswith("tables_"):
+            importlib.import_module(f"leadqual.store.{module.name}")
+
+
+_register_more_tables()
