@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import importlib
 
-BENCHES = ("bench.qualify", "bench.import_events", "bench.backtest", "bench.discover")
+BENCHES = (
+    "bench.qualify",
+    "bench.import_events",
+    "bench.backtest",
+    "bench.discover",
+    "bench.scoring",
+)
 
 
 def main() -> None:

@@ -20,6 +20,8 @@ COMMANDS = {
     ("simulate",): True,
     ("train",): True,
     ("score",): True,
+    ("model", "scorecard"): True,
+    ("model", "report"): True,
     ("contract", "check"): True,
     ("contract", "apply"): True,
     ("contract", "show"): True,

@@ -87,3 +87,13 @@ def test_ece_of_perfectly_calibrated_bins_is_zero() -> None:
     y = np.array([0, 0, 1, 1, 0, 1, 0, 1, 1, 1])
     assert expected_calibration_error(y, np.full(10, 0.6)) == pytest.approx(0.0)
     assert expected_calibration_error(y, np.full(10, 0.1)) == pytest.approx(0.5)
+
+
+def test_explain_gives_predict_proba_from_one_pass() -> None:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(600, 4))
+    y = (X[:, 0] - X[:, 1] + rng.normal(size=600) > 0).astype(int)
+    model = LeadScorer(n_estimators=40).fit(X, y)
+    p, contrib = model.explain(X[:50])
+    assert np.allclose(p, model.predict_proba(X[:50])[:, 1], atol=1e-9)
+    assert np.allclose(contrib, model.contributions(X[:50]))

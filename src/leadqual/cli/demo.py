@@ -13,6 +13,7 @@ from rich.console import Console
 from leadqual.cli.backtest import print_comparison
 from leadqual.cli.common import AppState, app, emit_json
 from leadqual.cli.qualify import print_funnel, print_leads
+from leadqual.cli.score import print_scores
 from leadqual.services.demo import run_demo
 from leadqual.settings import sqlite_url
 from leadqual.store.database import open_store
@@ -86,6 +87,23 @@ def demo_cmd(
     if report.comparison is not None:
         console.print("\n[bold]Backtest[/]: A = the starter contract, B = with the discovered fit")
         print_comparison(report.comparison.a, report.comparison.b, console)
+    if report.training is not None:
+        m = report.training.metrics
+        console.print(
+            f"\n[bold]Scoring model[/] v{report.training.version} (`leadqual train`): held-out "
+            f"ROC AUC {m['auc']}, ECE {m['ece']} on {m['n_test']} later leads",
+            highlight=False,
+        )
+        print_scores(report.top_scores, console)
+        if report.scorecard is not None:
+            console.print(
+                f"Learned points (`leadqual model scorecard`, {len(report.scorecard.criteria)} "
+                f"criteria): AUC {report.scorecard.scorecard_auc} vs the model's "
+                f"{report.scorecard.model_auc} — what readability costs.",
+                highlight=False,
+            )
+    elif report.training_note:
+        console.print(f"\nScoring model: {report.training_note}")
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
     console.print(f"[dim]{timing}[/]")
     db_opt = "" if directory == Path(".") and not state.db else f"--db {url} "

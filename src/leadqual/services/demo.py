@@ -1,6 +1,7 @@
 """The main job on the embedded default: simulate → import → apply the starter contract →
 qualify month by month → funnel and the top leads with their reasons → discover fit criteria from
-the won deals → backtest the starter contract against the discovered one."""
+the won deals → backtest the starter contract against the discovered one → train the scoring model,
+score every lead, show the top scores with their reasons and the learned points' AUC beside it."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ from leadqual.services.discovery import discover
 from leadqual.services.imports import ImportResult, import_file
 from leadqual.services.leads import Funnel, LeadView, funnel, list_leads
 from leadqual.services.qualify import QualifyResult, qualify
+from leadqual.services.scorecard import ScorecardResult, scorecard
+from leadqual.services.scoring import ScoreView, list_scores, score
+from leadqual.services.training import TrainResult, train
 from leadqual.simulate import simulate, write_funnel
 from leadqual.store.database import Store
 from leadqual.store.models import Lead
@@ -49,6 +53,10 @@ class DemoReport:
     discovery_note: str | None = None
     discovered_contract: str | None = None
     comparison: Comparison | None = None
+    training: TrainResult | None = None
+    training_note: str | None = None
+    top_scores: list[ScoreView] = field(default_factory=list)
+    scorecard: ScorecardResult | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
@@ -64,6 +72,18 @@ class DemoReport:
             "discovery_note": self.discovery_note,
             "discovered_contract": self.discovered_contract,
             "backtest": self.comparison.as_json() if self.comparison else None,
+            "training": self.training.as_json() if self.training else None,
+            "training_note": self.training_note,
+            "top_scores": [v.as_json() for v in self.top_scores],
+            "scorecard": (
+                {
+                    "scorecard_auc": self.scorecard.scorecard_auc,
+                    "model_auc": self.scorecard.model_auc,
+                    "criteria": len(self.scorecard.criteria),
+                }
+                if self.scorecard
+                else None
+            ),
             "seconds": self.seconds,
         }
 
@@ -133,4 +153,14 @@ def run_demo(
             store, load_contract(starter), load_contract(report.discovered_contract), now=now
         )
         lap("backtest")
+    step("Training the scoring model on the history, scoring every lead…")
+    try:
+        report.training = train(store, now=now)
+    except InvalidInput as exc:  # too few customers to learn from: say so, go on
+        report.training_note = exc.message
+    if report.training is not None:
+        score(store, now=now)
+        report.top_scores = list_scores(store, top=5)
+        report.scorecard = scorecard(store, now=now)
+    lap("train+score")
     return report

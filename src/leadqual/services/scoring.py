@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Table, delete, func, insert, select
 
 from leadqual.contract import load_contract, starter_contract_text
@@ -15,11 +16,11 @@ from leadqual.errors import InvalidInput
 from leadqual.features.build import build_features
 from leadqual.features.frames import load_frames
 from leadqual.ml.explain import field_contributions, top_reasons
-from leadqual.ml.registry import load_model
+from leadqual.ml.registry import StoredModel, load_model
 from leadqual.store.database import Store
 from leadqual.store.models import Lead, LeadScore
 
-__all__ = ["ScoreResult", "ScoreView", "list_scores", "score"]
+__all__ = ["ScoreResult", "ScoreView", "list_scores", "score", "score_rows"]
 
 _SCORES: Table = LeadScore.__table__  # type: ignore[assignment]
 REASONS = 3
@@ -76,25 +77,7 @@ def score(
         # Re-scoring with the same model replaces its rows; other versions stay as history.
         conn.execute(delete(_SCORES).where(_SCORES.c.model_version == model.version))
         for lo in range(0, table.num_rows, chunk):
-            part = table.slice(lo, chunk)
-            x = model.encoder.transform(part)
-            p = model.scorer.predict_proba(x)[:, 1]
-            fields, contrib, _ = field_contributions(
-                model.scorer.contributions(x), model.encoder.sources_
-            )
-            reasons = top_reasons(part, fields, contrib, REASONS)
-            rows = [
-                {
-                    "lead_id": lead_id,
-                    "model_version": model.version,
-                    "p_win": round(float(pw), 6),
-                    "reasons": [r.as_json() for r in rs],
-                    "scored_at": now,
-                }
-                for lead_id, pw, rs in zip(
-                    part.column("lead_id").to_pylist(), p, reasons, strict=True
-                )
-            ]
+            rows = score_rows(model, table.slice(lo, chunk), now)
             if rows:
                 conn.execute(insert(_SCORES), rows)
     return ScoreResult(
@@ -104,6 +87,25 @@ def score(
         scored=table.num_rows,
         scored_at=now,
     )
+
+
+def score_rows(model: StoredModel, part: pa.Table, now: datetime) -> list[dict[str, Any]]:
+    """The ``lead_scores`` rows of the feature rows ``part``: encode, one pass over the trees for
+    p_win and the contributions, the top reasons in words."""
+    x = model.encoder.transform(part)
+    p, shap = model.scorer.explain(x)
+    fields, contrib, _ = field_contributions(shap, model.encoder.sources_)
+    reasons = top_reasons(part, fields, contrib, REASONS)
+    return [
+        {
+            "lead_id": lead_id,
+            "model_version": model.version,
+            "p_win": round(float(pw), 6),
+            "reasons": [r.as_json() for r in rs],
+            "scored_at": now,
+        }
+        for lead_id, pw, rs in zip(part.column("lead_id").to_pylist(), p, reasons, strict=True)
+    ]
 
 
 def list_scores(store: Store, top: int | None = None) -> list[ScoreView]:
