@@ -1,4 +1,5 @@
-"""CLI commands: `leadqual contract check|apply|show|versions|starter`."""
+"""CLI commands: `leadqual contract check|apply|show|versions|starter`, and the sign-off:
+`propose|approve|rollback|proposals|history`."""
 
 from __future__ import annotations
 
@@ -13,11 +14,18 @@ from leadqual.contract.loader import starter_contract_text
 from leadqual.contract.model import Contract
 from leadqual.errors import ContractError
 from leadqual.services.contracts import (
+    TEAMS,
     ContractVersionInfo,
+    ProposalInfo,
     apply_contract,
+    approve_contract,
     check_contract,
+    contract_history,
     get_contract_version,
     list_contract_versions,
+    list_proposals,
+    propose_contract,
+    rollback_contract,
 )
 
 __all__ = ["contract_app"]
@@ -151,3 +159,123 @@ def versions_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def starter_cmd() -> None:
     """Print the starter contract (commented YAML): `leadqual contract starter > contract.yaml`."""
     typer.echo(starter_contract_text(), nl=False)
+
+
+# -- sign-off ----------------------------------------------------------------------------------
+
+ByOption = Annotated[str | None, typer.Option("--by", help="Who (default: the login name).")]
+VersionArgument = Annotated[int, typer.Argument(help="A contract version number.")]
+
+
+def _who(by: str | None) -> str:
+    import getpass
+
+    return by or getpass.getuser()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _proposal_line(p: ProposalInfo) -> str:
+    signed = ", ".join(f"{team}: {who}" for team, who in p.approvals.items()) or "no approval yet"
+    if p.activated_at is not None:
+        state = f"active since {p.activated_at:%Y-%m-%d %H:%M}"
+    else:
+        state = "waiting for " + " and ".join(p.missing)
+    return f"{p.kind} version {p.version} by {p.proposed_by} · {signed} · {state}"
+
+
+@contract_app.command("propose")
+def propose_cmd(
+    ctx: typer.Context,
+    file: FileArgument,
+    by: ByOption = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why this change.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Store a contract as a new version waiting for the marketing and the sales approval."""
+    try:
+        text = check_contract(file).text
+        p = propose_contract(
+            get_store(ctx), text, source=str(file), proposed_by=_who(by), now=_now(), note=note
+        )
+    except ContractError as exc:
+        raise _refuse(exc, as_json) from None
+    if as_json:
+        emit_json(p.as_dict())
+    else:
+        typer.echo(_proposal_line(p))
+
+
+@contract_app.command("approve")
+def approve_cmd(
+    ctx: typer.Context,
+    version: VersionArgument,
+    team: Annotated[str, typer.Option("--team", help=" or ".join(TEAMS))],
+    by: ByOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sign a proposed version for your team; the second team's approval activates it."""
+    p = approve_contract(get_store(ctx), version, team=team, by_user=_who(by), now=_now())
+    if as_json:
+        emit_json(p.as_dict())
+    else:
+        typer.echo(_proposal_line(p))
+
+
+@contract_app.command("rollback")
+def rollback_cmd(
+    ctx: typer.Context,
+    version: VersionArgument,
+    by: ByOption = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why roll back.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Propose re-activating an earlier version (it needs the same two approvals)."""
+    p = rollback_contract(get_store(ctx), version, proposed_by=_who(by), now=_now(), note=note)
+    if as_json:
+        emit_json(p.as_dict())
+    else:
+        typer.echo(_proposal_line(p))
+
+
+@contract_app.command("proposals")
+def proposals_cmd(
+    ctx: typer.Context,
+    open_only: Annotated[bool, typer.Option("--open", help="Only those still waiting.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List contract proposals and their approvals, newest first."""
+    proposals = list_proposals(get_store(ctx), open_only=open_only)
+    if as_json:
+        emit_json([p.as_dict() for p in proposals])
+    elif not proposals:
+        typer.echo("no proposal")
+    else:
+        for p in proposals:
+            typer.echo(_proposal_line(p))
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+@contract_app.command("history")
+def history_cmd(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Compare versions as releases: sign-off, MQL volume, acceptance, MQL→SQL, MQL→won."""
+    history = contract_history(get_store(ctx))
+    if as_json:
+        emit_json([v.as_dict() for v in history])
+        return
+    if not history:
+        typer.echo("no contract yet; run `leadqual contract propose FILE`")
+    for v in history:
+        d = v.as_dict()
+        typer.echo(_version_line(v.info))
+        for p in v.proposals:
+            typer.echo(f"  {_proposal_line(p)}")
+        typer.echo(
+            f"  MQLs {d['mqls']} · accepted {_rate(d['acceptance_rate'])} · MQL→SQL "
+            f"{_rate(d['mql_to_sql'])} · MQL→won {_rate(d['mql_to_won'])} ({d['won']} won)"
+        )

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import math
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,10 @@ from leadqual.contract.model import (
     Criterion,
     Intent,
     Recycle,
+    Routing,
+    RoutingRule,
     Signal,
+    Sla,
     StageRules,
 )
 from leadqual.errors import ContractError, InvalidInput, NotFound
@@ -46,7 +50,19 @@ _TOP = {
     "fit": True,
     "intent": True,
     "stages": False,
+    "routing": False,
+    "sla": False,
 }
+_ROUTING = {"owners": True, "rules": False, "account_owner": False}
+_ROUTING_RULE = {"name": True, "when": True, "owners": True}
+_SLA = {
+    "first_touch_hours": True,
+    "working_days": False,
+    "working_hours": False,
+    "utc_offset_hours": False,
+    "holidays": False,
+}
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CRITERION = {"name": True, "when": True, "points": True, "description": False}
 _DISQUALIFY = {"name": True, "when": True, "description": False}
 _INTENT = {"half_life_days": False, "signals": True}
@@ -313,6 +329,10 @@ class _Reader:
         fit = self.criteria(top["fit"], "fit", points=True) if "fit" in top else None
         intent = self.intent(top["intent"]) if "intent" in top else None
         stages = self.stages(top.get("stages"))
+        routing = self.routing(top["routing"]) if "routing" in top else None
+        sla = self.sla(top["sla"]) if "sla" in top else None
+        if ("routing" in top and routing is None) or ("sla" in top and sla is None):
+            return None
         if (
             name is None
             or description is None
@@ -331,6 +351,8 @@ class _Reader:
             signed_by=signed_by,
             text=text,
             sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            routing=routing,
+            sla=sla,
         )
 
     def signed_by(self, node: Node) -> dict[str, str] | None:
@@ -468,3 +490,152 @@ class _Reader:
         if below is None or days is None:
             return None
         return Recycle(below, days)
+
+    # -- routing and SLA -----------------------------------------------------------------------
+
+    def owners(self, node: Node, path: str) -> tuple[str, ...] | None:
+        items = self.sequence(node, path, "sales owners", "owner")
+        if items is None:
+            return None
+        out = [self.text(item, f"{path}[{i}]") for i, item in enumerate(items)]
+        for i, (item, owner) in enumerate(zip(items, out, strict=True)):
+            if owner == "":
+                self.add(item, f"{path}[{i}]", "an owner cannot be empty")
+                out[i] = None
+        seen: set[str] = set()
+        for i, (item, owner) in enumerate(zip(items, out, strict=True)):
+            if owner is not None and owner in seen:
+                self.add(item, f"{path}[{i}]", f"`{owner}` is listed twice")
+            seen.add(owner or "")
+        if not items or None in out:
+            return None
+        return tuple(o for o in out if o is not None)
+
+    def routing(self, node: Node) -> Routing | None:
+        m = self.mapping(node, "routing", _ROUTING)
+        if m is None:
+            return None
+        owners = self.owners(m["owners"], "routing.owners") if "owners" in m else None
+        account_owner: bool | None = True
+        if "account_owner" in m:
+            value = self.scalar(m["account_owner"])
+            if not isinstance(value, bool):
+                self.add(
+                    m["account_owner"],
+                    "routing.account_owner",
+                    f"expected true or false, got {self.kind(m['account_owner'])}",
+                )
+                account_owner = None
+            else:
+                account_owner = value
+        rules: list[RoutingRule | None] = []
+        items = self.sequence(m["rules"], "routing.rules", "rules", "rule") if "rules" in m else []
+        names: list[tuple[str | None, Node, str]] = []
+        for i, item in enumerate(items or []):
+            here = f"routing.rules[{i}]"
+            r = self.mapping(item, here, _ROUTING_RULE)
+            if r is None:
+                rules.append(None)
+                continue
+            name = self.name(r["name"], f"{here}.name") if "name" in r else None
+            names.append((name, r.get("name", item), f"{here}.name"))
+            # Routing happens before anybody scores the lead for sales: firmographics, persona
+            # and behaviour only (the `fit` scope), e.g. territory and segment.
+            when = self.expression(r["when"], f"{here}.when", "fit") if "when" in r else None
+            rule_owners = self.owners(r["owners"], f"{here}.owners") if "owners" in r else None
+            ok = name is not None and when is not None and rule_owners is not None
+            rules.append(RoutingRule(name, when, rule_owners) if ok else None)  # type: ignore[arg-type]
+        self.unique(names, "routing rule")
+        if owners is None or account_owner is None or items is None or None in rules:
+            return None
+        return Routing(owners, tuple(r for r in rules if r is not None), account_owner)
+
+    def sla(self, node: Node) -> Sla | None:
+        m = self.mapping(node, "sla", _SLA)
+        if m is None:
+            return None
+        hours = (
+            self.number(m["first_touch_hours"], "sla.first_touch_hours", above=0)
+            if "first_touch_hours" in m
+            else None
+        )
+        days: tuple[str, ...] | None = ("mon", "tue", "wed", "thu", "fri")
+        if "working_days" in m:
+            items = self.sequence(m["working_days"], "sla.working_days", "days", "day")
+            found: list[str] = []
+            for i, item in enumerate(items or []):
+                day = self.text(item, f"sla.working_days[{i}]")
+                if day is not None and day.lower()[:3] not in _WEEKDAYS:
+                    self.add(
+                        item,
+                        f"sla.working_days[{i}]",
+                        f"unknown day `{day}`{did_you_mean(day.lower(), _WEEKDAYS)} "
+                        f"(days: {', '.join(_WEEKDAYS)})",
+                    )
+                elif day is not None:
+                    found.append(day.lower()[:3])
+            ok = items and len(found) == len(items)
+            days = tuple(d for d in _WEEKDAYS if d in found) if ok else None
+        start, end = 9 * 60, 17 * 60
+        bad_hours = False
+        if "working_hours" in m:
+            span = self.working_hours(m["working_hours"])
+            if span is None:
+                bad_hours = True
+            else:
+                start, end = span
+        offset = (
+            self.number(m["utc_offset_hours"], "sla.utc_offset_hours")
+            if "utc_offset_hours" in m
+            else 0.0
+        )
+        if offset is not None and not -14 <= offset <= 14:
+            self.add(m["utc_offset_hours"], "sla.utc_offset_hours", "must be between -14 and 14")
+            offset = None
+        holidays: list[str] = []
+        bad_holiday = False
+        if "holidays" in m:
+            for i, item in enumerate(
+                self.sequence(m["holidays"], "sla.holidays", "dates", "date") or []
+            ):
+                # The raw text: YAML would turn `2026-02-30` into an exception, not a date.
+                value = item.value if isinstance(item, ScalarNode) else None
+                try:
+                    holidays.append(date.fromisoformat(str(value)).isoformat())
+                except ValueError:
+                    self.add(
+                        item,
+                        f"sla.holidays[{i}]",
+                        f"expected a date such as 2026-12-25, got `{value}`",
+                    )
+                    bad_holiday = True
+        if hours is None or days is None or bad_hours or offset is None or bad_holiday:
+            return None
+        return Sla(hours, days, start, end, offset, tuple(holidays))
+
+    def working_hours(self, node: Node) -> tuple[int, int] | None:
+        text = self.text(node, "sla.working_hours")
+        if text is None:
+            return None
+        try:
+            left, right = (part.strip() for part in text.split("-"))
+            start, end = (_minutes(left), _minutes(right))
+        except ValueError:
+            self.add(
+                node,
+                "sla.working_hours",
+                f"expected `HH:MM-HH:MM` such as `09:00-17:00`, got `{text}`",
+            )
+            return None
+        if not start < end:
+            self.add(node, "sla.working_hours", f"the day must end after it starts, got `{text}`")
+            return None
+        return start, end
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    value = int(hours) * 60 + int(minutes)
+    if not (0 <= int(minutes) < 60 and 0 <= value <= 24 * 60):
+        raise ValueError(text)
+    return value

@@ -18,7 +18,10 @@ __all__ = [
     "Criterion",
     "Intent",
     "Recycle",
+    "Routing",
+    "RoutingRule",
     "Signal",
+    "Sla",
     "StageRules",
 ]
 
@@ -77,6 +80,37 @@ class StageRules:
 
 
 @dataclass(frozen=True)
+class RoutingRule:
+    """Leads passing ``when`` go to ``owners`` (round robin among them)."""
+
+    name: str
+    when: Expression
+    owners: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Who gets a new MQL: the first rule that matches, else the account's owner (when
+    ``account_owner``), else round robin over ``owners``."""
+
+    owners: tuple[str, ...]
+    rules: tuple[RoutingRule, ...] = ()
+    account_owner: bool = True
+
+
+@dataclass(frozen=True)
+class Sla:
+    """Sales first touches a new MQL within ``first_touch_hours`` working hours."""
+
+    first_touch_hours: float
+    days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    start_minute: int = 9 * 60
+    end_minute: int = 17 * 60
+    utc_offset_hours: float = 0.0
+    holidays: tuple[str, ...] = ()  # ISO dates
+
+
+@dataclass(frozen=True)
 class Contract:
     """A validated contract, with the exact text it came from and that text's SHA-256."""
 
@@ -88,6 +122,8 @@ class Contract:
     signed_by: dict[str, str] = field(default_factory=dict, hash=False)
     text: str = field(default="", repr=False)
     sha256: str = ""
+    routing: Routing | None = field(default=None, hash=False)
+    sla: Sla | None = field(default=None, hash=False)
 
     @property
     def max_fit(self) -> float:
@@ -150,4 +186,27 @@ class Contract:
                     "for_days": self.stages.recycle.for_days,
                 },
             },
+            "routing": None
+            if self.routing is None
+            else {
+                "owners": list(self.routing.owners),
+                "account_owner": self.routing.account_owner,
+                "rules": [
+                    {"name": r.name, "when": r.when.source, "owners": list(r.owners)}
+                    for r in self.routing.rules
+                ],
+            },
+            "sla": None
+            if self.sla is None
+            else {
+                "first_touch_hours": self.sla.first_touch_hours,
+                "working_days": list(self.sla.days),
+                "working_hours": f"{_clock(self.sla.start_minute)}-{_clock(self.sla.end_minute)}",
+                "utc_offset_hours": self.sla.utc_offset_hours,
+                "holidays": list(self.sla.holidays),
+            },
         }
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -19,6 +19,7 @@ from leadqual.domain.lifecycle import STAGES
 from leadqual.features.build import build_features
 from leadqual.features.frames import StoreFrames, load_frames
 from leadqual.services.contracts import active_contract
+from leadqual.services.webhooks import OutboxMove, event_for_move, write_outbox
 from leadqual.store.database import Store
 from leadqual.store.models import Lead, StageChange
 
@@ -140,7 +141,30 @@ def _record(
                 ],
             )
             conn.execute(insert(_HISTORY), history)
+            # Webhook notifications commit with the changes they announce (transactional outbox).
+            write_outbox(conn, _announced(history), now=now)
     return moves
+
+
+def _announced(history: list[dict[str, Any]]) -> list[OutboxMove]:
+    out = []
+    for h in history:
+        event = event_for_move(h["from_stage"], h["to_stage"])
+        if event is not None:
+            out.append(
+                OutboxMove(
+                    h["lead_id"],
+                    event,
+                    h["from_stage"],
+                    h["to_stage"],
+                    h["at"],
+                    h["reason"],
+                    h["rule"],
+                    h["contract_version"],
+                    None,
+                )
+            )
+    return out
 
 
 def qualify(

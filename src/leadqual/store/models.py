@@ -140,6 +140,16 @@ class Event(Base):
     form_kind: Mapped[str | None] = mapped_column(String(30))
     properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source: Mapped[str | None] = mapped_column(String(50))
+    # Website tracking (services/tracking.py): the site, the visit's network data as stored
+    # (``ip`` truncated, keyed-hashed or full per settings; ``ua_hash`` a keyed hash of the user
+    # agent) and the identification of the visit's organisation with its source and confidence.
+    site_id: Mapped[int | None] = mapped_column(Integer)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    ua_hash: Mapped[str | None] = mapped_column(String(32))
+    org: Mapped[str | None] = mapped_column(String(255))
+    ident_kind: Mapped[str | None] = mapped_column(String(20))
+    ident_source: Mapped[str | None] = mapped_column(String(100))
+    ident_confidence: Mapped[float | None] = mapped_column(Float)
 
 
 class Deal(Base):

@@ -1,0 +1,220 @@
+"""Intent features at scale (issue 5): N synthetic page views written to Parquet, then per-account
+intent features on DuckDB (2 threads) through leadqual's Ibis pipeline
+(``leadqual.features.intent.intent_features``) against a hand-written DuckDB SQL query of the same
+aggregation (same sessions, categories, windows), each in a fresh process, best of a few runs.
+The two results are checked to be equal before any time is reported.
+
+    python -m bench.intent_features [--quick] [--rows N] [--accounts N] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from bench.report import emit, in_child
+from leadqual.features.engines import duckdb_parquet
+from leadqual.features.intent import intent_features
+
+AS_OF = datetime(2026, 4, 1)
+DAYS = 60
+SEED = 7
+PATHS = (
+    "/",
+    "/pricing",
+    "/pricing/enterprise",
+    "/product/tour",
+    "/features/api",
+    "/docs/getting-started",
+    "/docs/reference",
+    "/careers",
+    "/blog/why-intent",
+    "/blog/benchmarks",
+    "/about",
+    "/contact",
+)
+
+# The same aggregation as intent_features(by="account_id") with the default categories, by hand.
+HAND_SQL = """
+WITH v AS (
+  SELECT account_id AS key,
+    coalesce(CAST(visitor_id AS VARCHAR), 'contact:' || CAST(contact_id AS VARCHAR)) AS visitor,
+    occurred_at, CAST(floor(epoch(occurred_at)) AS BIGINT) AS sec,
+    CASE
+      WHEN lower(path) LIKE '/pricing%' OR lower(path) LIKE '/plans%'
+        OR lower(path) LIKE '%/pricing%' THEN 'pricing'
+      WHEN lower(path) LIKE '/product%' OR lower(path) LIKE '/features%'
+        OR lower(path) LIKE '/platform%' OR lower(path) LIKE '/integrations%'
+        OR lower(path) LIKE '/solutions%' THEN 'product'
+      WHEN lower(path) LIKE '/docs%' OR lower(path) LIKE '/documentation%'
+        OR lower(path) LIKE '/api%' OR lower(path) LIKE '/help%'
+        OR lower(path) LIKE '/guides%' THEN 'docs'
+      WHEN lower(path) LIKE '/careers%' OR lower(path) LIKE '/jobs%' THEN 'careers'
+      WHEN lower(path) LIKE '/blog%' OR lower(path) LIKE '/resources%'
+        OR lower(path) LIKE '/news%' THEN 'blog'
+      ELSE 'other' END AS category,
+    coalesce(dwell_ms, 0) AS dwell_ms
+  FROM read_parquet($path)
+  WHERE type = 'page_view' AND occurred_at < $as_of AND account_id IS NOT NULL
+), s AS (
+  SELECT *, CASE WHEN coalesce(sec - lag(sec) OVER w, 1800) >= 1800
+    THEN 1 ELSE 0 END AS new_session
+  FROM v WINDOW w AS (PARTITION BY key, visitor ORDER BY sec)
+), g AS (
+  SELECT key, sum(new_session) AS visits, count(DISTINCT visitor) AS visitors,
+    count(*) AS page_views,
+    count(*) FILTER (WHERE category = 'pricing') AS views_pricing,
+    count(*) FILTER (WHERE category = 'product') AS views_product,
+    count(*) FILTER (WHERE category = 'docs') AS views_docs,
+    count(*) FILTER (WHERE category = 'careers') AS views_careers,
+    count(*) FILTER (WHERE category = 'blog') AS views_blog,
+    count(*) FILTER (WHERE category = 'other') AS views_other,
+    sum(dwell_ms) FILTER (WHERE category = 'pricing') AS dwell_ms,
+    count(DISTINCT sec // 86400) AS days_active, max(sec) AS last_sec,
+    count(*) FILTER (WHERE occurred_at >= $week) AS views_7d,
+    count(*) FILTER (WHERE occurred_at >= $four_weeks AND occurred_at < $week) AS views_prev_3w,
+    max(occurred_at) AS last_view_at
+  FROM s GROUP BY key
+)
+SELECT key AS account_id, visits, visitors, page_views, views_pricing, views_product,
+  views_docs, views_careers, views_blog, views_other,
+  coalesce(dwell_ms, 0) / 1000.0 AS pricing_seconds, days_active,
+  (epoch($as_of) - last_sec) / 86400.0 AS days_since_last_view, views_7d,
+  views_prev_3w / 3.0 AS views_prev_weekly,
+  (views_7d + 1.0) / (views_prev_3w / 3.0 + 1.0) AS trend, last_view_at
+FROM g
+"""
+
+
+def write_page_views(path: Path, rows: int, accounts: int, seed: int = SEED) -> Path:
+    """``rows`` synthetic page views over ``DAYS`` days before ``AS_OF``: visitors belong to an
+    account (about 8 each), a tenth of the views are unidentified (no account)."""
+    rng = np.random.default_rng(seed)
+    visitors = max(accounts * 8, 1)
+    visitor = rng.integers(0, visitors, rows)
+    account = (visitor % accounts) + 1
+    start = np.datetime64(AS_OF - timedelta(days=DAYS), "us")
+    offsets = rng.integers(0, DAYS * 86_400, rows).astype("timedelta64[s]")
+    path_ix = rng.choice(len(PATHS), rows, p=_weights(len(PATHS)))
+    dwell = rng.integers(500, 120_000, rows)
+    table = pa.table(
+        {
+            "type": pa.array(np.full(rows, "page_view", dtype=object), pa.string()),
+            "occurred_at": pa.array(start + offsets, pa.timestamp("us")),
+            "account_id": pa.array(account, pa.int64(), mask=rng.random(rows) < 0.1),
+            "lead_id": pa.nulls(rows, pa.int64()),
+            "contact_id": pa.nulls(rows, pa.int64()),
+            "visitor_id": pc.binary_join_element_wise(
+                "v", pc.cast(pa.array(visitor), pa.string()), ""
+            ),
+            "path": pc.take(pa.array(PATHS, pa.string()), pa.array(path_ix)),
+            "dwell_ms": pa.array(dwell, pa.int64(), mask=rng.random(rows) < 0.2),
+        }
+    )
+    pq.write_table(table, path, row_group_size=1_000_000)
+    return path
+
+
+def _weights(n: int) -> np.ndarray:
+    w = 1.0 / np.arange(1, n + 1)
+    return np.asarray(w / w.sum())
+
+
+def run_ours(path: str, threads: int) -> pa.Table:
+    source = duckdb_parquet(path, threads=threads)
+    return source.run(intent_features(source.events, AS_OF))
+
+
+def run_hand(path: str, threads: int) -> pa.Table:
+    con = duckdb.connect(config={"threads": threads})
+    con.execute("SET enable_progress_bar = false")
+    params = {
+        "path": path,
+        "as_of": AS_OF,
+        "week": AS_OF - timedelta(days=7),
+        "four_weeks": AS_OF - timedelta(days=28),
+    }
+    out = con.sql(HAND_SQL, params=params).to_arrow_table()
+    con.close()
+    return out
+
+
+def same(ours: pa.Table, hand: pa.Table) -> bool:
+    """Equal up to row order and float rounding (the hand query has no ident_confidence)."""
+    a = ours.drop_columns(["ident_confidence"]).sort_by("account_id")
+    b = hand.sort_by("account_id")
+    if a.column_names != b.column_names or a.num_rows != b.num_rows:
+        return False
+    for name in a.column_names:
+        x, y = a.column(name), b.column(name)
+        if pa.types.is_floating(x.type) or pa.types.is_decimal(y.type):
+            if not np.allclose(
+                np.asarray(x.to_numpy(), float), np.asarray(y.to_numpy(), float), rtol=1e-9
+            ):
+                return False
+        elif pa.types.is_timestamp(x.type):
+            if not x.cast(pa.timestamp("us")).equals(y.cast(pa.timestamp("us"))):
+                return False
+        elif x.to_pylist() != y.to_pylist():
+            return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1M rows")
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (cores)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rows, args.accounts = 1_000_000, 5_000
+    t0 = time.perf_counter()
+    lines: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="leadqual-intent-") as tmp:
+        path = str(write_page_views(Path(tmp) / "page_views.parquet", args.rows, args.accounts))
+        print(f"{args.rows:,} page views, {args.accounts:,} accounts → {path}")
+        ours_s, ours_mb, ours = in_child(run_ours, path, args.threads, repeat=args.repeat)
+        hand_s, hand_mb, hand = in_child(run_hand, path, args.threads, repeat=args.repeat)
+        if not same(ours, hand):
+            raise SystemExit("the Ibis pipeline and the hand-written SQL disagree")
+        print(f"{'':28}{'seconds':>10}{'peak MB':>10}")
+        print(f"{'leadqual (Ibis on DuckDB)':28}{ours_s:10.3f}{ours_mb:10.0f}")
+        print(f"{'hand-written DuckDB SQL':28}{hand_s:10.3f}{hand_mb:10.0f}")
+        print(
+            f"ratio ours / hand-written: {ours_s / hand_s:.2f} (goal <= 1.5), "
+            f"accounts: {ours.num_rows:,}"
+        )
+        goal_s = 3.0 * args.rows / 10_000_000
+        lines.append(
+            emit(
+                "intent_features",
+                ours_s,
+                "duckdb_hand_sql",
+                hand_s,
+                goal=f"<= 1.5 and ours <= {goal_s:.2f} s",
+                met=ours_s / hand_s <= 1.5 and ours_s <= goal_s,
+                rows=args.rows,
+                accounts=ours.num_rows,
+                threads=args.threads,
+                peak_mb=round(ours_mb),
+                baseline_peak_mb=round(hand_mb),
+            )
+        )
+    print(f"bench.intent_features done in {time.perf_counter() - t0:.0f} s")
+    return lines
+
+
+if __name__ == "__main__":
+    main()

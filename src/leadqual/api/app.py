@@ -1,0 +1,152 @@
+"""The REST API: ``create_app(store, settings)`` builds a FastAPI app over the services.
+
+Every error is a JSON body ``{"error": {"code", "message", "field"}}``: leadqual's errors keep
+their HTTP status (404 not found, 409 conflict, 422 invalid input, 401/403 for keys and roles),
+request validation is a 422, and a value the database refuses is a 422 too — a client's input
+never causes a 500.
+
+>>> # uvicorn.run(create_app(), port=8000)    # or: leadqual serve
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from leadqual import __version__
+from leadqual.errors import LeadqualError
+from leadqual.settings import Settings, load_settings
+from leadqual.store.database import Store, open_store
+
+__all__ = ["create_app", "error_body"]
+
+log = logging.getLogger(__name__)
+
+_ROUTERS = (
+    "leadqual.api.routes_meta",
+    "leadqual.api.routes_leads",
+    "leadqual.api.routes_records",
+    "leadqual.api.routes_events",
+    "leadqual.api.routes_contract",
+    "leadqual.api.routes_handoff",
+    "leadqual.api.routes_admin",
+)
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+}
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """The body of every error response."""
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def _on_leadqual_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LeadqualError)
+    status = exc.http_status if 400 <= exc.http_status < 500 else 500
+    if status == 500:
+        log.error("leadqual error with no client status: %s", exc.message)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(exc.code, exc.message, exc.field), status, headers=headers)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    field = _location(tuple(first.get("loc", ())))
+    message = f"{field}: {first.get('msg', 'invalid value')}"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem(s))"
+    return JSONResponse(error_body("invalid_input", message, field), 422)
+
+
+def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _STATUS_CODES.get(exc.status_code, "error")
+    return JSONResponse(
+        error_body(code, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+def _on_data_error(_request: Request, exc: Exception) -> JSONResponse:
+    # The database refused a value the validators let through (e.g. a NUL character in a string
+    # on PostgreSQL): that is bad input, not a server fault.
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return JSONResponse(error_body("invalid_input", f"the database refused a value: {reason}"), 422)
+
+
+def _include_collector(app: FastAPI, store: Store, settings: Settings) -> bool:
+    """Mount the tracker collector's routes (``POST /collect``, ``GET /t.js``) when its module is
+    there: plain Starlette routes with their own per-site keys, outside the OpenAPI schema."""
+    try:
+        collect = importlib.import_module("leadqual.api.collect")
+    except ModuleNotFoundError as exc:
+        if exc.name != "leadqual.api.collect":
+            raise
+        return False
+    app.router.routes.extend(collect.collect_routes(store, settings))
+    return True
+
+
+def create_app(store: Store | None = None, settings: Settings | None = None) -> FastAPI:
+    """The API over ``store`` (by default the store of ``settings.database_url``, opened and
+    migrated here; it is then disposed of when the app shuts down).
+
+    >>> # client = TestClient(create_app(open_store("sqlite:///leadqual.db")))
+    """
+    settings = settings or load_settings()
+    owned = store is None
+    the_store = store if store is not None else open_store(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            the_store.dispose()
+
+    app = FastAPI(
+        title="leadqual",
+        lifespan=lifespan,
+        version=__version__,
+        description=(
+            "Lead qualification: leads with their fit, intent, score and reasons; the signed "
+            "MQL/SQL contract; sales feedback. Send an API key as `Authorization: Bearer KEY` "
+            "(or `X-API-Key: KEY`); `leadqual keys create --user NAME` makes one."
+        ),
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.store = the_store
+    app.state.settings = settings
+    app.add_exception_handler(LeadqualError, _on_leadqual_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(DataError, _on_data_error)
+    for name in _ROUTERS:
+        app.include_router(importlib.import_module(name).router)
+    app.state.collector = _include_collector(app, the_store, settings)
+    return app

@@ -1,0 +1,87 @@
+"""The tracker's routes: ``POST /collect`` (and its CORS preflight) and ``GET /t.js``.
+
+Plain Starlette routes, no pydantic model per event: the hot path is read the body, call
+``TrackingService.collect``, send its reply. Mount them into any Starlette/FastAPI app:
+
+>>> # app = Starlette(routes=collect_routes(store))   # or app.router.routes.extend(...)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from leadqual.services.tracking import CollectReply, TrackingService
+from leadqual.settings import Settings
+from leadqual.store.database import Store
+
+__all__ = ["collect_routes", "tracker_script"]
+
+PREFLIGHT_MAX_AGE = "86400"
+
+
+def tracker_script() -> bytes:
+    """The tracker, as shipped in the package (``leadqual/tracking/t.js``)."""
+    return resources.files("leadqual.tracking").joinpath("t.js").read_bytes()
+
+
+def _client_ip(request: Request, trust_forwarded: bool) -> str | None:
+    if trust_forwarded:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",", 1)[0].strip()
+    return request.client.host if request.client else None
+
+
+def _response(reply: CollectReply) -> Response:
+    headers = {"Vary": "Origin", "Cache-Control": "no-store"}
+    if reply.allow_origin:
+        headers["Access-Control-Allow-Origin"] = reply.allow_origin
+    return Response(json.dumps(reply.body).encode(), reply.status, headers,
+                    media_type="application/json")
+
+
+def collect_routes(store: Store, settings: Settings | None = None, *,
+                   service: TrackingService | None = None) -> list[BaseRoute]:
+    """The ``/collect`` and ``/t.js`` routes over ``store`` (one ``TrackingService`` each)."""
+    svc = service or TrackingService(store, settings)
+    trust = svc.settings.tracking_trust_forwarded
+    limit = svc.settings.tracking_max_body_bytes
+    script = tracker_script()
+    etag = '"' + hashlib.sha256(script).hexdigest()[:16] + '"'
+
+    async def collect(request: Request) -> Response:
+        origin = request.headers.get("origin")
+        if request.method == "OPTIONS":
+            allowed = svc.preflight(origin)
+            if allowed is None:
+                return Response(status_code=403, headers={"Vary": "Origin"})
+            return Response(status_code=204, headers={
+                "Access-Control-Allow-Origin": allowed,
+                "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type",
+                "Access-Control-Max-Age": PREFLIGHT_MAX_AGE, "Vary": "Origin"})
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            return _response(CollectReply(413, {"error": {
+                "code": "payload_too_large", "field": None,
+                "message": f"body over {limit} bytes; send smaller batches"}}))
+        body = await request.body()
+        reply = await svc.collect(body, ip=_client_ip(request, trust),
+                                  user_agent=request.headers.get("user-agent"), origin=origin)
+        return _response(reply)
+
+    async def tracker(request: Request) -> Response:
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        return Response(script, media_type="application/javascript", headers={
+            "Cache-Control": "public, max-age=3600", "ETag": etag,
+            "Access-Control-Allow-Origin": "*"})
+
+    return [Route("/collect", collect, methods=["POST", "OPTIONS"]),
+            Route("/t.js", tracker, methods=["GET", "HEAD"])]

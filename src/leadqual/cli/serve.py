@@ -1,0 +1,48 @@
+"""CLI command: `leadqual serve` — the REST API (OpenAPI at /docs) under uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from leadqual.cli.common import AppState, app
+from leadqual.errors import InvalidInput
+from leadqual.settings import load_settings
+
+__all__ = ["serve_cmd"]
+
+
+@app.command("serve")
+def serve_cmd(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Worker processes (each opens its own store).")
+    ] = 1,
+) -> None:
+    """Serve the REST API (docs at http://HOST:PORT/docs). Requests need an API key:
+    `leadqual users add NAME --role ROLE`, then `leadqual keys create --user NAME`."""
+    import os
+
+    import uvicorn
+
+    if not 0 < port < 65536:
+        raise InvalidInput(f"--port {port} is not a TCP port (1–65535)", field="port")
+    if workers < 1:
+        raise InvalidInput("--workers must be at least 1", field="workers")
+    state = ctx.find_root().obj
+    assert isinstance(state, AppState)
+    settings = load_settings(state.db)
+    # Workers are separate processes that build the app from the environment: hand the store
+    # URL down that way (the app factory reads LEADQUAL_DATABASE_URL through the settings).
+    os.environ["LEADQUAL_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "leadqual.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )

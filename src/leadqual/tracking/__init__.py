@@ -1,0 +1,1 @@
+"""Website tracking: the tracker script (``t.js``), the ``/collect`` payload, the collector."""

@@ -1,0 +1,361 @@
+"""The collector's steps: ``prepare`` one request (server time, clock-skew correction, bot
+filter — each drop counted with its reason), then ``write`` any number of prepared requests in ONE
+transaction (identification, visitor → contact links, accounts, the events inserted with
+``ON CONFLICT (event_id)`` so a retried event is stored once, the drop counters).
+
+Everything per event is plain tuples handed to the driver's ``executemany``; no ORM object is
+built per event.
+
+>>> # collector = Collector(store, settings); prepared = collector.prepare(payload, site, ip, ua)
+>>> # collector.write([prepared])  → [Outcome(stored=…, dropped={…})]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, bindparam, func, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from leadqual.identify.bots import BotFilter, PageRateGuard
+from leadqual.identify.emails import EmailDomains
+from leadqual.ingest.accounts import ensure_accounts
+from leadqual.ingest.context import Tally, WriteContext
+from leadqual.ingest.fields import FORM_KINDS, page_type_of
+from leadqual.ingest.leads import LeadTally, PersonRef, account_leads, ensure_person_leads
+from leadqual.ingest.upsert import insert_ignore, select_in, value_adapters
+from leadqual.settings import Settings
+from leadqual.store.database import Store
+from leadqual.store.models import Contact, Event
+from leadqual.store.tables_tracking import BotDrop, Visitor
+from leadqual.tracking.keys import IpStorage, keyed_hash
+from leadqual.tracking.payload import Payload
+
+__all__ = ["SOURCE", "Collector", "Outcome", "Prepared"]
+
+log = logging.getLogger(__name__)
+
+SOURCE = "tracker"
+MAX_AGE = timedelta(days=30)  # older events (after skew correction) are dropped as too_old
+EVENTS: Table = Event.__table__  # type: ignore[assignment]
+CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
+VISITORS: Table = Visitor.__table__  # type: ignore[assignment]
+DROPS: Table = BotDrop.__table__  # type: ignore[assignment]
+EVENT_COLUMNS = (
+    "event_id", "type", "occurred_at", "received_at", "lead_id", "account_id", "contact_id",
+    "visitor_id", "url", "path", "page_type", "referrer", "title", "dwell_ms", "form_kind",
+    "properties", "source", "site_id", "ip", "ua_hash", "org", "ident_kind", "ident_source",
+    "ident_confidence",
+)
+_FORM_KINDS = frozenset(FORM_KINDS)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one request: events written (new or retried) and dropped by reason."""
+
+    stored: int
+    dropped: dict[str, int]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"stored": self.stored, "dropped": self.dropped}
+
+
+@dataclass
+class Prepared:
+    """One request after the checks that need no database: its kept events as partial rows."""
+
+    site_id: int
+    ip: str | None
+    stored_ip: str | None
+    ua_hash: str | None
+    received_at: datetime
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    links: list[tuple[str, str, datetime]] = field(default_factory=list)  # visitor, email, at
+    dropped: Counter[str] = field(default_factory=Counter)
+
+
+def _naive(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
+
+
+def _load_resolver(store: Store) -> Any:
+    """The IP resolver of ``leadqual.identify.resolve``, or ``None`` while it is absent."""
+    try:
+        from leadqual.identify.resolve import load_resolver
+    except ImportError:
+        return None
+    return load_resolver(store)
+
+
+class Collector:
+    """The collector of one worker: its bot filter, page-rate guard, email domains and IP
+    resolver are loaded once; ``write`` is safe to call from one thread at a time."""
+
+    def __init__(self, store: Store, settings: Settings, *, key: str,
+                 bots: BotFilter | None = None, emails: EmailDomains | None = None,
+                 guard: PageRateGuard | None = None, resolver: Any = "load") -> None:
+        self.store = store
+        self.bots = bots or BotFilter()
+        self.emails = emails or EmailDomains()
+        self.guard = guard or PageRateGuard()
+        self.resolver = _load_resolver(store) if resolver == "load" else resolver
+        self.key = key
+        self.ip_storage = IpStorage(settings.tracking_ip_storage, key)
+        self._ua_hash: Callable[[str], str] = lru_cache(maxsize=4096)(
+            lambda ua: keyed_hash(key, ua, 16))
+
+    # ------------------------------------------------------------------ per request, no I/O
+
+    def prepare(self, payload: Payload, site_id: int, ip: str | None,
+                user_agent: str | None, now: float) -> Prepared:
+        """Stamp server time, correct the client's clock, drop bots; ``now`` is epoch seconds."""
+        received = _naive(now)
+        ua = user_agent or ""
+        prepared = Prepared(site_id, ip, self.ip_storage(ip),
+                            self._ua_hash(ua) if ua else None, received)
+        bot = self.bots.match(user_agent)
+        if bot is not None:
+            prepared.dropped[bot] += len(payload.events)
+            return prepared
+        # The client's clock may be off: shift its times by how far its send time is from ours.
+        skew = now - payload.sent_at if payload.sent_at is not None else 0.0
+        oldest = now - MAX_AGE.total_seconds()
+        for e in payload.events:
+            t = min(e.ts + skew, now)
+            if t < oldest:
+                prepared.dropped["too_old"] += 1
+                continue
+            if e.type == "page_view" and not self.guard.allow(e.visitor or ip or "", t):
+                prepared.dropped["page_rate"] += 1
+                continue
+            occurred = _naive(t)
+            kind = None
+            properties: dict[str, Any] = {}
+            if e.form is not None:
+                if e.form.kind is not None:
+                    kind = e.form.kind if e.form.kind in _FORM_KINDS else "other"
+                    if kind != e.form.kind:
+                        properties["form_kind"] = e.form.kind
+                if e.form.form_id:
+                    properties["form_id"] = e.form.form_id
+                if e.form.email and e.visitor and e.type == "form_submit":
+                    prepared.links.append((e.visitor, e.form.email, occurred))
+            prepared.rows.append({
+                "event_id": e.id, "type": e.type, "occurred_at": occurred, "url": e.url,
+                "path": e.path, "page_type": page_type_of(e.path), "referrer": e.referrer,
+                "title": e.title, "dwell_ms": e.dwell_ms, "form_kind": kind,
+                "properties": properties, "visitor_id": e.visitor,
+            })
+        return prepared
+
+    # ------------------------------------------------------------------ many requests, one txn
+
+    def write(self, batch: Sequence[Prepared]) -> list[Outcome]:
+        """Store the prepared requests in one transaction; an outcome per request."""
+        with self.store.session() as session:
+            self._write(session, batch)
+        return [Outcome(len(p.rows), dict(p.dropped)) for p in batch]
+
+    def _identify(self, batch: Sequence[Prepared]) -> dict[str, tuple[Any, ...]]:
+        """Each address's (org, domain, kind, source, confidence)."""
+        ips = sorted({p.ip for p in batch if p.ip and p.rows})
+        if self.resolver is None or not ips:
+            return {}
+        table = self.resolver.lookup_many(ips)
+        cols = [table.column(c).to_pylist() for c in
+                ("ip", "org", "domain", "kind", "source", "confidence")]
+        return {row[0]: row[1:] for row in zip(*cols, strict=True)}
+
+    def _write(self, session: Session, batch: Sequence[Prepared]) -> None:
+        now = max(p.received_at for p in batch)
+        idents = self._identify(batch)
+        ctx = WriteContext(path="/collect", source=SOURCE, now=now, present=frozenset(),
+                           tally=Tally())
+        # Accounts of identified companies.
+        company_seen: dict[str, datetime] = {}
+        for p in batch:
+            ident = idents.get(p.ip or "")
+            if p.rows and ident and ident[2] == "company" and ident[1]:
+                company_seen.setdefault(ident[1], p.received_at)
+        accounts = ensure_accounts(session, company_seen, ctx) if company_seen else {}
+        visitor_contact = self._visitors(session, batch, now)
+        if any(p.links for p in batch):
+            visitor_contact.update(self._link(session, batch, ctx))
+        linked = {c for c in visitor_contact.values() if c is not None}
+        people = [PersonRef(r.id, r.email, r.account_id, r.created_at) for r in select_in(
+            session, [CONTACTS.c.id, CONTACTS.c.email, CONTACTS.c.account_id,
+                      CONTACTS.c.created_at], CONTACTS.c.id, linked)] if linked else []
+        contact_rows = {p.contact_id: p.account_id for p in people}
+        person_lead = ensure_person_leads(session, people, source=SOURCE,
+                                          tally=LeadTally()) if people else {}
+        account_only: dict[int, tuple[str, datetime]] = {}
+        for p in batch:
+            ident = idents.get(p.ip or "")
+            if ident and ident[1] in accounts:
+                for r in p.rows:
+                    if visitor_contact.get(r["visitor_id"]) is None:
+                        account_only[accounts[ident[1]]] = (ident[1], p.received_at)
+                        break
+        company_lead = account_leads(session, account_only, source=SOURCE,
+                                     tally=LeadTally()) if account_only else {}
+        rows: list[tuple[Any, ...]] = []
+        adapters = _adapters(session)
+        for p in batch:
+            ident = idents.get(p.ip or "")
+            org = kind = source = confidence = None
+            account_id = None
+            if ident is not None:
+                org, domain, kind, source, confidence = ident
+                account_id = accounts.get(domain) if domain else None
+            for r in p.rows:
+                contact_id = visitor_contact.get(r["visitor_id"])
+                if contact_id is not None:
+                    lead_id = person_lead.get(contact_id)
+                    acc = contact_rows.get(contact_id) or account_id
+                else:
+                    lead_id = company_lead.get(account_id) if account_id else None
+                    acc = account_id
+                values = (
+                    r["event_id"], r["type"], r["occurred_at"], p.received_at, lead_id, acc,
+                    contact_id, r["visitor_id"], r["url"], r["path"], r["page_type"],
+                    r["referrer"], r["title"], r["dwell_ms"], r["form_kind"], r["properties"],
+                    SOURCE, p.site_id, p.stored_ip, p.ua_hash, org, kind, source, confidence,
+                )
+                rows.append(tuple(v if a is None or v is None else a(v)
+                                  for v, a in zip(values, adapters, strict=True)))
+        conn = session.connection()
+        if rows:
+            _executemany(conn, _event_sql(conn.dialect), rows)
+        drops = Counter[tuple[int, str]]()
+        for p in batch:
+            for reason, n in p.dropped.items():
+                drops[(p.site_id, reason)] += n
+        if drops:
+            day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            session.execute(_drops_stmt(conn.dialect.name), [
+                {"site_id": s, "day": day, "reason": r, "count": n}
+                for (s, r), n in drops.items()])
+
+    def _visitors(self, session: Session, batch: Sequence[Prepared], now: datetime
+                  ) -> dict[str, int | None]:
+        """Record the batch's visitors (first/last seen); their linked contacts."""
+        seen: dict[str, tuple[int, datetime, datetime]] = {}
+        for p in batch:
+            for r in p.rows:
+                v = r["visitor_id"]
+                if v is None:
+                    continue
+                t = r["occurred_at"]
+                old = seen.get(v)
+                seen[v] = (p.site_id, min(old[1], t), max(old[2], t)) if old else (
+                    p.site_id, t, t)
+        if not seen:
+            return {}
+        known = {r.visitor_id: r.contact_id for r in select_in(
+            session, [VISITORS.c.visitor_id, VISITORS.c.contact_id], VISITORS.c.visitor_id,
+            list(seen))}
+        new = [{"visitor_id": v, "site_id": s, "contact_id": None, "first_seen": first,
+                "last_seen": last, "linked_at": None}
+               for v, (s, first, last) in seen.items() if v not in known]
+        if new:
+            insert_ignore(session, VISITORS, new, "visitor_id")
+        later = [{"v": v, "t": seen[v][2]} for v in known]
+        if later:
+            session.execute(
+                update(VISITORS)
+                .where(and_(VISITORS.c.visitor_id == bindparam("v"),
+                            VISITORS.c.last_seen < bindparam("t")))
+                .values(last_seen=bindparam("t")), later)
+        return {v: known.get(v) for v in seen}
+
+    def _link(self, session: Session, batch: Sequence[Prepared], ctx: WriteContext
+              ) -> dict[str, int]:
+        """Visitors who submitted a form with an email → that email's contact (created, at the
+        account of the email's domain unless free-mail or disposable); the visitor's earlier
+        anonymous events join the contact and its lead."""
+        links: dict[str, tuple[str, datetime]] = {}
+        for p in batch:
+            for visitor, email, at in p.links:
+                links.setdefault(visitor, (email, at))
+        emails = {e: at for e, at in links.values()}
+        found = {r.email: r.id for r in select_in(
+            session, [CONTACTS.c.id, CONTACTS.c.email], CONTACTS.c.email, emails)}
+        missing = {e: t for e, t in emails.items() if e not in found}
+        if missing:
+            domains = {d: missing[e] for e in missing
+                       if (d := self.emails.company_domain(e)) is not None}
+            accounts = ensure_accounts(session, domains, ctx) if domains else {}
+            insert_ignore(session, CONTACTS, [
+                {"email": e, "account_id": accounts.get(e.rsplit("@", 1)[-1]),
+                 "created_at": t, "updated_at": ctx.now} for e, t in missing.items()], "email")
+            found.update((r.email, r.id) for r in select_in(
+                session, [CONTACTS.c.id, CONTACTS.c.email], CONTACTS.c.email, missing))
+        contacts = {r.id: (r.email, r.account_id, r.created_at) for r in select_in(
+            session, [CONTACTS.c.id, CONTACTS.c.email, CONTACTS.c.account_id,
+                      CONTACTS.c.created_at], CONTACTS.c.id, found.values())}
+        leads = ensure_person_leads(session, [
+            PersonRef(cid, email, aid, created) for cid, (email, aid, created) in contacts.items()
+        ], source=SOURCE, tally=LeadTally())
+        out = {v: found[email] for v, (email, _at) in links.items()}
+        session.execute(
+            update(VISITORS).where(VISITORS.c.visitor_id == bindparam("v"))
+            .values(contact_id=bindparam("c"), linked_at=bindparam("t")),
+            [{"v": v, "c": c, "t": ctx.now} for v, c in out.items()])
+        session.execute(
+            update(EVENTS)
+            .where(and_(EVENTS.c.visitor_id == bindparam("v"), EVENTS.c.contact_id.is_(None)))
+            .values(contact_id=bindparam("c"), lead_id=bindparam("l"),
+                    account_id=func.coalesce(bindparam("a"), EVENTS.c.account_id)),
+            [{"v": v, "c": c, "l": leads.get(c), "a": contacts[c][1]} for v, c in out.items()])
+        return out
+
+
+def _adapters(session: Session) -> list[Any]:
+    return value_adapters(session, EVENTS, EVENT_COLUMNS)
+
+
+@lru_cache(maxsize=4)
+def _event_sql(dialect: Any) -> str:
+    """``INSERT … ON CONFLICT (event_id)``: a retried event changes nothing, except a page view
+    re-sent with a longer time on page, which keeps the longer one."""
+    pg = dialect.name == "postgresql"
+    ins: Any = postgresql.insert(EVENTS) if pg else sqlite.insert(EVENTS)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["event_id"],
+        set_={"dwell_ms": ins.excluded.dwell_ms},
+        where=ins.excluded.dwell_ms > func.coalesce(EVENTS.c.dwell_ms, literal_column("-1")),
+    )
+    compiled = stmt.compile(dialect=dialect, column_keys=list(EVENT_COLUMNS))
+    order = compiled.positiontup
+    assert order is None or list(order) == list(EVENT_COLUMNS), order
+    return str(compiled)
+
+
+def _executemany(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    if conn.dialect.paramstyle == "qmark":
+        conn.exec_driver_sql(sql, rows)
+    else:
+        conn.exec_driver_sql(sql, [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in rows])
+
+
+@lru_cache(maxsize=4)
+def _drops_stmt(dialect: str) -> Any:
+    ins: Any = postgresql.insert(DROPS) if dialect == "postgresql" else sqlite.insert(DROPS)
+    return ins.on_conflict_do_update(
+        index_elements=["site_id", "day", "reason"],
+        set_={"count": DROPS.c.count + ins.excluded["count"]},
+    )
+
+
+def select_visitor_contact(session: Session, visitor_id: str) -> int | None:
+    """The contact a visitor is linked to (``None`` if anonymous or unknown)."""
+    return session.execute(
+        select(VISITORS.c.contact_id).where(VISITORS.c.visitor_id == visitor_id)).scalar()

@@ -1,0 +1,80 @@
+"""Group concurrent requests into one transaction: a request hands its prepared events to the
+writer and waits; while the writer commits one group (in a thread), the next requests queue up
+and go together in the next. A request is answered only after its group is committed, so
+nothing acknowledged is lost — and a commit per request (the cost that caps a collector) becomes
+a commit per group.
+
+>>> # wb = WriteBehind(collector.write); outcome = await wb.submit(prepared)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+__all__ = ["WriteBehind", "WriteFailed"]
+
+log = logging.getLogger(__name__)
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+class WriteBehind(Generic[In, Out]):
+    """Calls ``write(items) -> outcomes`` (one outcome per item, same order) on groups of at
+    most ``max_group`` items, one group at a time, off the event loop. When a group fails, its
+    items are retried one by one, so one bad request fails alone."""
+
+    def __init__(self, write: Callable[[Sequence[In]], list[Out]], max_group: int = 1000) -> None:
+        self.write = write
+        self.max_group = max_group
+        self._pending: list[tuple[In, asyncio.Future[Out]]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.groups = 0  # how many transactions so far (for tests and the bench)
+
+    async def submit(self, item: In) -> Out:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Out] = loop.create_future()
+        self._pending.append((item, future))
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._drain())
+        return await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._pending:
+            group = self._pending[: self.max_group]
+            del self._pending[: self.max_group]
+            items = [item for item, _ in group]
+            try:
+                outcomes = await asyncio.to_thread(self.write, items)
+                self.groups += 1
+            except Exception:
+                if len(group) == 1:
+                    log.exception("collector write failed")
+                    self._fail(group[0][1])
+                    continue
+                log.warning("a group of %d requests failed; writing them one by one", len(group))
+                for item, future in group:
+                    try:
+                        (outcome,) = await asyncio.to_thread(self.write, [item])
+                    except Exception:
+                        log.exception("collector write failed")
+                        self._fail(future)
+                    else:
+                        if not future.done():
+                            future.set_result(outcome)
+                continue
+            for (_, future), outcome in zip(group, outcomes, strict=True):
+                if not future.done():
+                    future.set_result(outcome)
+
+    @staticmethod
+    def _fail(future: asyncio.Future[Out]) -> None:
+        if not future.done():
+            future.set_exception(WriteFailed("the store refused the events; retry later"))
+
+
+class WriteFailed(Exception):
+    """The events of a request could not be committed (the client should retry)."""
