@@ -27,7 +27,9 @@ app.add_typer(ipdata_app, name="ipdata")
 def _datasets_table(rows: list[DatasetInfo], title: str) -> Table:
     table = Table(title=title)
     for col in ("file", "kind", "format", "rows", "ranges", "loaded", "status"):
-        table.add_column(col, justify="right" if col in ("rows", "ranges") else "left")
+        table.add_column(
+            col, justify="right" if col in ("rows", "ranges") else "left", no_wrap=col == "file"
+        )
     for r in rows:
         table.add_row(
             r.name,

@@ -24,7 +24,19 @@ def print_feed(feed: list[VisitingCompany], console: Console, title: str) -> Non
         console.print(f"{title}: no identified company visited in this window.")
         return
     table = Table(title=title)
-    for col in ("company", "fit", "intent", "stage", "views", "visits", "looked at", "who", "last"):
+    cols = (
+        "company",
+        "identified",
+        "fit",
+        "intent",
+        "stage",
+        "views",
+        "visits",
+        "looked at",
+        "who",
+        "last",
+    )
+    for col in cols:
         table.add_column(col, overflow="fold")
     for c in feed:
         looked = ", ".join(f"{k} {n}" for k, n in c.categories.items())
@@ -32,8 +44,16 @@ def print_feed(feed: list[VisitingCompany], console: Console, title: str) -> Non
         who = ", ".join(
             p.email + (f" ({p.job_title})" if p.job_title else "") for p in c.people[:3]
         )
+        if c.domain is None:
+            company = f"{c.name} (network)"
+        else:
+            company = c.domain if not c.name else f"{c.name} ({c.domain})"
+        identified = (
+            f"{c.source} {c.confidence:.2f}" if c.source and c.confidence is not None else ""
+        )
         table.add_row(
-            c.domain if not c.name else f"{c.name} ({c.domain})",
+            company,
+            identified,
             _num(c.fit, "g"),
             _num(c.intent, ".1f"),
             c.stage or "",
@@ -56,12 +76,22 @@ def visitors_cmd(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="End of the window (ISO-8601); default: now.")
     ] = None,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option(
+            "--min-confidence",
+            help="Leave out visits identified more weakly (0-1; e.g. 0.5 drops shared or fuzzy "
+            "network matches).",
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON (docs/intent.md).")] = False,
 ) -> None:
     """The companies identified on the website: fit, intent, what they looked at, who, when."""
     span = parse_since(since)
     now = parse_time(as_of, "--as-of") if as_of else datetime.now(UTC).replace(tzinfo=None)
-    feed = visitor_feed(get_store(ctx), now=now, since=span, limit=limit)
+    feed = visitor_feed(
+        get_store(ctx), now=now, since=span, limit=limit, min_confidence=min_confidence
+    )
     if json_out:
         emit_json([c.as_json() for c in feed])
     else:

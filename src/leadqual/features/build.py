@@ -35,6 +35,7 @@ __all__ = [
     "assemble",
     "build_features",
     "capped",
+    "ident_confidence",
     "lead_columns",
     "sales_columns",
     "signal_matches",
@@ -140,6 +141,20 @@ def window_counts(
     return out
 
 
+def ident_confidence(events: pa.Table, lead_ids: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """Per lead, the best ``ident_confidence`` of its events up to its ``cut`` (seconds); NaN
+    where none is identified, or when the events carry no such column."""
+    best = np.full(lead_ids.size, np.nan)
+    if "ident_confidence" not in events.column_names or events.num_rows == 0:
+        return best
+    conf = pc.cast(events.column("ident_confidence"), pa.float64())
+    values = conf.to_numpy(zero_copy_only=False)
+    group = np.searchsorted(lead_ids, events.column("lead_id").to_numpy())
+    keep = ~np.isnan(values) & (epoch_seconds(events.column("occurred_at")) <= cut[group])
+    np.fmax.at(best, group[keep], values[keep])
+    return best
+
+
 def assemble(
     static: dict[str, Any],
     stage: pa.Array | pa.ChunkedArray,
@@ -149,14 +164,18 @@ def assemble(
     intent_parts: dict[str, np.ndarray],
     intent_window_start: np.ndarray,
     signals_in_window: np.ndarray,
+    confidence: np.ndarray | None = None,
 ) -> pa.Table:
-    """The feature table, columns in the documented order."""
+    """The feature table, columns in the documented order (``confidence``: the leads'
+    ``ident_confidence``, NaN or absent for none)."""
     cols = dict(static)
     cols["stage"] = stage
     for name in BEHAVIOUR:
         cols[name] = pa.array(counts[name], pa.int64())
     last = counts["last_activity"]
     cols["days_since_last_activity"] = pa.array((cut - last) / DAY, mask=np.isnan(last))
+    best = np.full(len(cut), np.nan) if confidence is None else confidence
+    cols["ident_confidence"] = pa.array(best, mask=np.isnan(best))
     created = epoch_seconds(static["created_at"])
     cols["days_since_created"] = pa.array(np.maximum(cut - created, 0) / DAY)
     for name in sales.column_names:
@@ -224,5 +243,6 @@ def build_features(
         capped(events.intent_sums(cut), contract),
         sum(capped(events.intent_sums(cut - window), contract).values(), np.zeros(len(cut))),
         np.bincount(events.group[in_window], minlength=leads.num_rows),
+        ident_confidence(frames.events, lead_ids, cut),
     )
     return FeatureTable(table=table, as_of=as_of)

@@ -92,6 +92,7 @@ class EventColumns:
     matches: np.ndarray
     signals: tuple[Signal, ...]
     n_leads: int
+    confidence: np.ndarray  # each event's identification confidence; NaN: none
 
     def upto(self, t: float) -> int:
         """How many events happened at or before ``t`` (they come first: sorted by time)."""
@@ -113,7 +114,7 @@ class EventColumns:
 
 def event_columns(signals: Sequence[Signal]) -> list[str]:
     """The event columns features need under these signals (the rest need not be read)."""
-    needed = {"lead_id", "type", "occurred_at", "page_type", "form_kind"}
+    needed = {"lead_id", "type", "occurred_at", "page_type", "form_kind", "ident_confidence"}
     for s in signals:
         if s.where is not None:
             needed |= s.where.fields
@@ -135,4 +136,12 @@ def prepare_events(
         matches=signal_matches(events, signals)[order],
         signals=tuple(signals),
         n_leads=int(lead_ids.size),
+        confidence=_confidence(events)[order],
     )
+
+
+def _confidence(events: pa.Table) -> np.ndarray:
+    if "ident_confidence" not in events.column_names:
+        return np.full(events.num_rows, np.nan)
+    column = pc.cast(events.column("ident_confidence"), pa.float64())
+    return np.asarray(pc.fill_null(column, np.nan).to_numpy(zero_copy_only=False), dtype=float)

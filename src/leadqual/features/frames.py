@@ -42,6 +42,7 @@ _EVENTS = pa.schema(
         ("referrer", pa.string()),
         ("title", pa.string()),
         ("dwell_ms", pa.int64()),
+        ("ident_confidence", pa.float64()),
     ]
 )
 

@@ -103,6 +103,14 @@ FEATURES: tuple[Feature, ...] = (
         "Days since the latest event (null: none).",
     ),
     Feature("days_since_created", "float", "behaviour", "Days since the lead was created."),
+    Feature(
+        "ident_confidence",
+        "float",
+        "behaviour",
+        "Best identification confidence of the lead's website events up to as-of (1.0: your "
+        "own CIDR list; 0.7-0.8: the company's own network; 0.3: a shared-looking network; "
+        "null: none identified, e.g. only imported events).",
+    ),
     # sales
     Feature("stage", "str", "sales", "Current lifecycle stage."),
     Feature("sales_accepted", "bool", "sales", "Sales accepted the lead (it reached `sal`)."),

@@ -80,6 +80,7 @@ class FeatureSeries:
         self.start = _Carry(self.events)  # the recycle window's start: t - window
         self.meetings = np.zeros(lead_ids.size, dtype=np.int64)
         self.last = np.full(lead_ids.size, np.nan)
+        self.confidence = np.full(lead_ids.size, np.nan)  # best ident_confidence so far
         self.pos = 0
         self._con = connect()  # one DuckDB connection for the whole series
 
@@ -101,6 +102,7 @@ class FeatureSeries:
             latest = np.full(n, -np.inf)
             np.maximum.at(latest, ev.group[new], ev.seconds[new])
             self.last = np.where(latest > -np.inf, latest, self.last)
+            np.fmax.at(self.confidence, ev.group[new], ev.confidence[new])
         self.pos = hi
         cut = np.full(n, t)
         counts = window_counts(ev, cut, ev.upto(t - _LONGEST_WINDOW), hi)
@@ -116,6 +118,7 @@ class FeatureSeries:
             capped(self.now.sums, self.contract),
             sum(capped(self.start.sums, self.contract).values(), np.zeros(n)),
             self.now.matched - self.start.matched,
+            self.confidence.copy(),
         )
         return FeatureTable(table=table, as_of=as_of)
 

@@ -87,6 +87,18 @@ def _is_address(text: str) -> bool:
     return True
 
 
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+
+
+def _span(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> tuple[int, int, int]:
+    """A network as (family, first, last); an IPv4-mapped IPv6 block counts as the IPv4 block
+    it maps, as lookups of ``::ffff:a.b.c.d`` are answered from the IPv4 index."""
+    lo, hi = int(net.network_address), int(net.broadcast_address)
+    if isinstance(net, ipaddress.IPv6Network) and net.subnet_of(_MAPPED):
+        return 4, lo & 0xFFFFFFFF, hi & 0xFFFFFFFF
+    return net.version, lo, hi
+
+
 def detect_format(path: Path, data: bytes | None = None) -> str:
     """The format of the IP data file at ``path`` (one of ``FORMATS``)."""
     data = _read(path) if data is None else data
@@ -104,8 +116,9 @@ def detect_format(path: Path, data: bytes | None = None) -> str:
     cells = next(csv.reader([first]), [])
     if len(cells) >= 3 and _is_address(cells[0]) and _is_address(cells[1]):
         return "ipcat"
-    head = [c.strip().lower() for c in cells]
-    if len(cells) >= 2 and ("/" in cells[0] or _is_address(cells[0]) or head[0] in _CIDR_HEADERS):
+    head = {c.strip().lower() for c in cells}
+    named = bool(head & {*_CIDR_HEADERS, "domain", "website"})
+    if len(cells) >= 2 and ("/" in cells[0] or _is_address(cells[0]) or named):
         return "own_cidr"
     raise _fail(
         path.name,
@@ -163,8 +176,8 @@ def _pyasn(path: Path, text: str) -> CompiledData:
             raise _fail(
                 path.name, line_no, f"expected prefix/len<TAB>asn, got {line[:60]!r}"
             ) from exc
-        rng = (int(net.network_address), int(net.broadcast_address), table.id(None, asn_))
-        (v4 if net.version == 4 else v6).append(rng)
+        family, lo, hi = _span(net)
+        (v4 if family == 4 else v6).append((lo, hi, table.id(None, asn_)))
     if not v4 and not v6:
         raise _fail(path.name, None, "no prefixes in it")
     return CompiledData.from_ranges("network", "pyasn", len(numbers), table.records, v4, v6)
@@ -321,12 +334,8 @@ def _own_cidr(path: Path, text: str) -> CompiledData:
         if domain is None:
             raise _fail(path.name, n, f"{cells[domain_col]!r} is not a web domain (e.g. acme.com)")
         name = cells[name_col].strip() if 0 <= name_col < len(cells) else ""
-        rng = (
-            int(net.network_address),
-            int(net.broadcast_address),
-            table.id(name or None, 0, domain, "business"),
-        )
-        (v4 if net.version == 4 else v6).append(rng)
+        family, lo, hi = _span(net)
+        (v4 if family == 4 else v6).append((lo, hi, table.id(name or None, 0, domain, "business")))
     if not v4 and not v6:
         raise _fail(path.name, None, "no CIDR blocks in it")
     return CompiledData.from_ranges("own", "own_cidr", len(reader), table.records, v4, v6)
@@ -389,12 +398,8 @@ def _mmdb(path: Path) -> CompiledData:
                 org, asn, domain, hint = mmdb_record(rec)
                 if not org and not asn:
                     continue
-                rng = (
-                    int(net.network_address),
-                    int(net.broadcast_address),
-                    table.id(org, asn, domain, hint),
-                )
-                (v4 if net.version == 4 else v6).append(rng)
+                family, lo, hi = _span(net)
+                (v4 if family == 4 else v6).append((lo, hi, table.id(org, asn, domain, hint)))
     except (InvalidDatabaseError, ValueError, OSError) as exc:
         raise _fail(path.name, None, f"not a readable MaxMind DB ({exc})") from exc
     if not v4 and not v6:

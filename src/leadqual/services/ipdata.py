@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from leadqual.errors import InvalidInput
+from leadqual.errors import Conflict, InvalidInput
 from leadqual.identify.ipformats import parse_file
 from leadqual.identify.resolve import Identification, load_resolver
 from leadqual.store.database import Store
@@ -71,12 +72,14 @@ def add_files(
         known = set(session.scalars(select(IpDataset.sha256).where(IpDataset.sha256.in_(hashes))))
     results: list[DatasetInfo] = []
     pending: list[IpDataset] = []
-    seen: set[str] = set()
+    seen: dict[str, DatasetInfo] = {}
     for path, sha in zip(files, hashes, strict=True):
-        if sha in known or sha in seen:
-            results.append(_unchanged(store, path, sha))
+        if sha in seen:  # the same content twice in this very call
+            results.append(replace(seen[sha], status="unchanged"))
             continue
-        seen.add(sha)
+        if sha in known:
+            results.append(_unchanged(store, sha))
+            continue
         data = parse_file(path)
         if asn_names is not None and path == Path(asn_names) and data.kind != "asn_names":
             raise InvalidInput(
@@ -96,10 +99,18 @@ def add_files(
             blob=data.to_bytes(),
         )
         pending.append(row)
-        results.append(_info(row, "added"))
+        seen[sha] = _info(row, "added")
+        results.append(seen[sha])
     if pending:
-        with store.session() as session:
-            session.add_all(pending)
+        try:
+            with store.session() as session:
+                session.add_all(pending)
+        except IntegrityError as exc:
+            raise Conflict(
+                "another process added some of these files at the same time; nothing was "
+                "stored from this call — run `leadqual ipdata add` again",
+                field="file",
+            ) from exc
     return results
 
 
@@ -117,30 +128,28 @@ def _info(row: IpDataset, status: str) -> DatasetInfo:
     )
 
 
-def _unchanged(store: Store, path: Path, sha: str) -> DatasetInfo:
-    with store.session() as session:
-        row = session.scalars(select(IpDataset).where(IpDataset.sha256 == sha)).first()
-    if row is None:  # a duplicate within this very call
-        return DatasetInfo(
-            path.name, "-", "-", str(path.resolve()), sha, 0, 0, datetime.min, "unchanged"
-        )
-    return _info(row, "unchanged")
+_INFO_COLUMNS = (
+    IpDataset.name,
+    IpDataset.kind,
+    IpDataset.format,
+    IpDataset.source_file,
+    IpDataset.sha256,
+    IpDataset.rows,
+    IpDataset.ranges,
+    IpDataset.loaded_at,
+)
+
+
+def _unchanged(store: Store, sha: str) -> DatasetInfo:
+    with store.session() as session:  # the columns only: the blob may be megabytes
+        row = session.execute(select(*_INFO_COLUMNS).where(IpDataset.sha256 == sha)).one()
+    return DatasetInfo(*row, status="unchanged")
 
 
 def list_datasets(store: Store) -> list[DatasetInfo]:
     """Every loaded IP data file, oldest first (without the blobs)."""
-    cols = (
-        IpDataset.name,
-        IpDataset.kind,
-        IpDataset.format,
-        IpDataset.source_file,
-        IpDataset.sha256,
-        IpDataset.rows,
-        IpDataset.ranges,
-        IpDataset.loaded_at,
-    )
     with store.session() as session:
-        rows = session.execute(select(*cols).order_by(IpDataset.id)).all()
+        rows = session.execute(select(*_INFO_COLUMNS).order_by(IpDataset.id)).all()
     return [DatasetInfo(*row) for row in rows]
 
 

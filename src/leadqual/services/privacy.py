@@ -6,8 +6,10 @@
 - erase: the contact row is deleted; its events (and those of every visitor linked to it) lose
   every personal field (contact, visitor id, IP, user agent, referrer, URL query, free-form
   properties); its lead is kept under a pseudonymous key (``erased:<hash>``) so the stage history
-  and the anonymous counts remain; deals keep their amounts without the contact. The erasure is
-  logged with a keyed hash of the email, never the email.
+  and the anonymous counts remain; the address is also replaced by that key wherever the lead's
+  history quotes it (stage-change reasons, sales notes, BANT notes, webhook payloads not sent
+  yet or kept for the log); deals keep their amounts without the contact. The erasure is logged
+  with a keyed hash of the email, never the email.
 
 >>> # purge(store, settings, now=now).as_json()  →  {"events": 120, "visitors": 14, …}
 >>> # erase(store, settings, "ann@acme.com", now=now)
@@ -15,28 +17,37 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, or_, select, update
 
 from leadqual.errors import InvalidInput, NotFound
 from leadqual.ingest.fields import normalise_email
 from leadqual.settings import Settings
 from leadqual.store.database import Store
-from leadqual.store.models import Contact, Deal, Event, Lead
+from leadqual.store.models import BantAnswer, Contact, Deal, Event, Lead, StageChange
+from leadqual.store.tables_handoff import SalesFeedback, WebhookOutbox
 from leadqual.store.tables_tracking import Erasure, Visitor
 from leadqual.tracking.collector import SOURCE
 from leadqual.tracking.keys import keyed_hash, privacy_key
 
-__all__ = ["ErasureResult", "PurgeResult", "email_hash", "erase", "purge"]
+__all__ = ["ErasureResult", "PurgeResult", "email_hash", "erase", "erasures", "purge"]
 
 EVENTS: Table = Event.__table__  # type: ignore[assignment]
 VISITORS: Table = Visitor.__table__  # type: ignore[assignment]
 CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
 LEADS: Table = Lead.__table__  # type: ignore[assignment]
 DEALS: Table = Deal.__table__  # type: ignore[assignment]
+OUTBOX: Table = WebhookOutbox.__table__  # type: ignore[assignment]
+# Free text of a lead's history that may quote the person's address.
+NOTES: tuple[tuple[Table, str], ...] = (
+    (StageChange.__table__, "reason"),  # type: ignore[assignment]
+    (SalesFeedback.__table__, "note"),
+    (BantAnswer.__table__, "note"),
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,41 @@ def _strip_query(url: str | None) -> str | None:
     return None if url is None else url.split("?", 1)[0].split("#", 1)[0]
 
 
+def _scrub(value: Any, address: re.Pattern[str], pseudonym: str) -> Any:
+    """``value`` (JSON) with every mention of ``address`` replaced by ``pseudonym``."""
+    if isinstance(value, str):
+        return address.sub(pseudonym, value)
+    if isinstance(value, dict):
+        return {k: _scrub(v, address, pseudonym) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, address, pseudonym) for v in value]
+    return value
+
+
+def _scrub_history(conn: Connection, leads: dict[int, str], address: str) -> None:
+    """Replace the address by each lead's pseudonym in its history's free text and payloads."""
+    pattern = re.compile(re.escape(address), re.IGNORECASE)
+    for table, name in NOTES:
+        col = table.c[name]
+        rows = conn.execute(
+            select(table.c.id, table.c.lead_id, col).where(
+                table.c.lead_id.in_(list(leads)), func.lower(col).contains(address)
+            )
+        ).all()
+        for rid, lid, text in rows:
+            new = pattern.sub(leads[lid], text)
+            conn.execute(update(table).where(table.c.id == rid).values({name: new}))
+    rows = conn.execute(
+        select(OUTBOX.c.id, OUTBOX.c.lead_id, OUTBOX.c.payload).where(
+            OUTBOX.c.lead_id.in_(list(leads))
+        )
+    ).all()
+    for rid, lid, payload in rows:
+        clean = _scrub(payload, pattern, leads[lid])
+        if clean != payload:
+            conn.execute(update(OUTBOX).where(OUTBOX.c.id == rid).values(payload=clean))
+
+
 def erase(store: Store, settings: Settings, email: str, *, now: datetime) -> ErasureResult:
     """Remove a person's personal data everywhere; log the erasure (keyed hash only)."""
     address = normalise_email(email)
@@ -151,12 +197,14 @@ def erase(store: Store, settings: Settings, email: str, *, now: datetime) -> Era
             ).scalars()
         )
         if lead_ids:
+            pseudonyms = {lid: f"erased:{digest[:16]}:{lid}" for lid in lead_ids}
             conn.execute(
                 update(LEADS)
                 .where(LEADS.c.id == bindparam("lid"))
                 .values(contact_id=None, key=bindparam("k")),
-                [{"lid": lid, "k": f"erased:{digest[:16]}:{lid}"} for lid in lead_ids],
+                [{"lid": lid, "k": k} for lid, k in pseudonyms.items()],
             )
+            _scrub_history(conn, pseudonyms, address)
         deals = conn.execute(
             update(DEALS).where(DEALS.c.contact_id == contact_id).values(contact_id=None)
         ).rowcount
@@ -168,5 +216,6 @@ def erase(store: Store, settings: Settings, email: str, *, now: datetime) -> Era
 
 
 def erasures(store: Store) -> int:
+    """How many erasures the log holds."""
     with store.session() as s:
         return int(s.connection().execute(select(func.count()).select_from(Erasure)).scalar_one())

@@ -1,10 +1,17 @@
 """The visitor feed sales reads (`leadqual visitors`): the companies identified on the website
 lately, with their fit and intent, what they looked at, who (if known) and when.
 
-A company is in the feed when one of its page views (an event with ``account_id`` set) falls in
-the window ``[now - since, now)``. Its intent features come from the Ibis pipeline
-(``features.intent``) on DuckDB over the store's page views of the last four weeks (the trend
-needs them); fit, intent and stage come from the account's leads as qualification left them.
+A company is in the feed when one of its page views falls in the window ``[now - since, now)``:
+a view of an account (an event with ``account_id`` set: an own-CIDR or domain-carrying network
+match, or a known person's email domain), or a view whose IP resolved to a company known only by
+its network (an ASN organisation without a web domain: ``org`` set, no account). The latter are
+listed by organisation name, with no domain, lead, fit or stage. Every company shows how it was
+identified — the ``source`` and ``confidence`` of its strongest view (``contact``, 1.0, when a
+known person made it) — so a company resting on a weak network guess is told apart.
+
+Intent features come from the Ibis pipeline (``features.intent``) on DuckDB over the store's page
+views of the last four weeks (the trend needs them); fit, intent and stage come from the
+account's leads as qualification left them.
 """
 
 from __future__ import annotations
@@ -17,17 +24,18 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 
 from leadqual.errors import InvalidInput
 from leadqual.features.engines import duckdb_arrow, read_events
 from leadqual.features.intent import DEFAULT_CATEGORIES, intent_features
 from leadqual.store.database import Store
-from leadqual.store.models import Account, Contact, Lead
+from leadqual.store.models import Account, Contact, Event, Lead
 
 __all__ = ["Person", "VisitingCompany", "parse_since", "visitor_feed"]
 
 HISTORY = timedelta(days=28)
+CONTACT_SOURCE = "contact"  # the view was made by a known person (a form with their email)
 _SINCE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -69,9 +77,12 @@ class Person:
 @dataclass(frozen=True)
 class VisitingCompany:
     """One company of the feed. ``page_views``, ``categories`` and ``top_pages`` count the
-    window; ``features`` holds its intent features as of ``now`` (docs/intent.md)."""
+    window; ``features`` holds its intent features as of ``now`` (docs/intent.md). ``domain`` is
+    ``None`` for a company known only by its network (``name`` is then the network's
+    organisation); ``source`` and ``confidence`` tell how it was identified (its strongest view
+    in the window)."""
 
-    domain: str
+    domain: str | None
     name: str | None
     lead_key: str | None
     stage: str | None
@@ -85,11 +96,16 @@ class VisitingCompany:
     people: list[Person]
     last_seen: datetime
     features: dict[str, Any]
+    source: str | None = None
+    confidence: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "domain": self.domain,
             "name": self.name,
+            "identified_by": "account" if self.domain is not None else "network",
+            "source": self.source,
+            "confidence": self.confidence,
             "lead": self.lead_key,
             "stage": self.stage,
             "fit": self.fit,
@@ -193,6 +209,86 @@ def _accounts(store: Store, ids: list[int]) -> dict[int, tuple[Any, ...]]:
     }
 
 
+def _network_views(
+    store: Store, schema: pa.Schema, since: datetime, until: datetime
+) -> tuple[pa.Table, dict[int, str]]:
+    """Page views of companies known only by their network, shaped like ``read_events``' table,
+    each organisation under a key of its own (negative, so it never meets an account id)."""
+    cols = [getattr(Event, f.name) for f in schema]
+    stmt = select(Event.org, *cols).where(
+        Event.type == "page_view",
+        Event.account_id.is_(None),
+        Event.ident_kind == "company",
+        Event.org.is_not(None),
+        Event.occurred_at >= since,
+        Event.occurred_at < until,
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    orgs = sorted({r[0] for r in rows})
+    key = {org: -(i + 1) for i, org in enumerate(orgs)}
+    values = (
+        [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(len(cols) + 1)]
+    )
+    arrays = {f.name: pa.array(v, f.type) for f, v in zip(schema, values[1:], strict=True)}
+    arrays["account_id"] = pa.array([key[o] for o in values[0]], pa.int64())
+    return pa.table(arrays, schema=schema), {k: org for org, k in key.items()}
+
+
+def _identifications(
+    store: Store, start: datetime, now: datetime, accounts: list[int], orgs: Mapping[int, str]
+) -> dict[int, tuple[str | None, float | None, str | None]]:
+    """Per feed key: the source and confidence of its strongest page view in the window (a
+    known person's view counts as ``contact``, 1.0), and the organisation its network
+    identification named (the name of an account created from an IP match)."""
+    by_org = {org: k for k, org in orgs.items()}
+    known = func.max(case((Event.contact_id.is_not(None), 1), else_=0))
+    stmt = (
+        select(
+            Event.account_id,
+            Event.org,
+            Event.ident_kind,
+            Event.ident_source,
+            func.max(Event.ident_confidence),
+            known,
+        )
+        .where(
+            Event.type == "page_view",
+            Event.occurred_at >= start,
+            Event.occurred_at < now,
+            or_(
+                Event.account_id.in_(accounts),
+                and_(
+                    Event.account_id.is_(None),
+                    Event.ident_kind == "company",
+                    Event.org.in_(list(by_org)),
+                ),
+            ),
+        )
+        .group_by(Event.account_id, Event.org, Event.ident_kind, Event.ident_source)
+    )
+    with store.session() as s:
+        rows = s.execute(stmt).all()
+    best: dict[int, tuple[float, str]] = {}
+    named: dict[int, tuple[float, str]] = {}
+    for acc, org, kind, source, confidence, person in rows:
+        k = acc if acc is not None else by_org[org]
+        found = []
+        if kind == "company" and source is not None and confidence is not None:
+            found.append((float(confidence), str(source)))
+            if org and (k not in named or (float(confidence), org) > named[k]):
+                named[k] = (float(confidence), org)
+        if person:
+            found.append((1.0, CONTACT_SOURCE))
+        for cand in found:
+            if k not in best or cand > best[k]:
+                best[k] = cand
+    return {
+        k: (source, round(conf, 3), named[k][1] if k in named else None)
+        for k, (conf, source) in best.items()
+    }
+
+
 def visitor_feed(
     store: Store,
     *,
@@ -204,18 +300,26 @@ def visitor_feed(
     min_confidence: float | None = None,
 ) -> list[VisitingCompany]:
     """The companies seen on the website in ``[now - since, now)``, most recently seen first
-    (at most ``limit``).
+    (at most ``limit``). ``min_confidence`` leaves out views identified more weakly (a known
+    person's view and an imported one count as certain).
 
     >>> # visitor_feed(store, now=datetime(2026, 3, 31), since=parse_since("7d"), limit=20)
     """
     if limit is not None and limit < 1:
         raise InvalidInput("--limit must be at least 1", field="limit")
+    if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
+        raise InvalidInput("--min-confidence must be between 0 and 1", field="min_confidence")
     start = now - since
-    events = read_events(store, until=now, since=min(start, now - HISTORY))
-    if min_confidence is not None and "ident_confidence" in events.column_names:
-        conf = pc.fill_null(events["ident_confidence"], 1.0)
-        events = events.filter(pc.greater_equal(conf, min_confidence))
+    first = min(start, now - HISTORY)
+    events = read_events(store, until=now, since=first)
     events = events.filter(pc.is_valid(events["account_id"]))
+    network, orgs = _network_views(store, events.schema, first, now)
+    events = pa.concat_tables([events, network])
+    if min_confidence is not None and "ident_confidence" in events.column_names:
+        conf = pc.if_else(
+            pc.is_valid(events["contact_id"]), 1.0, pc.fill_null(events["ident_confidence"], 1.0)
+        )
+        events = events.filter(pc.greater_equal(conf, min_confidence))
     window = events.filter(
         pc.greater_equal(events["occurred_at"], pa.scalar(start, events["occurred_at"].type))
     )
@@ -236,7 +340,10 @@ def visitor_feed(
     if limit is not None:
         rows = rows[:limit]
     ids = [r["account_id"] for r in rows]
-    accounts = _accounts(store, ids)
+    accounts = _accounts(store, [i for i in ids if i >= 0])
+    idents = _identifications(
+        store, start, now, [i for i in ids if i >= 0], {i: orgs[i] for i in ids if i < 0}
+    )
     pages = _top_pages(
         window.filter(pc.is_in(window["account_id"], pa.array(ids, pa.int64()))), top_pages
     )
@@ -245,13 +352,17 @@ def visitor_feed(
     feed = []
     for r in rows:
         acc = r["account_id"]
-        if acc not in accounts:
+        if acc in orgs:
+            domain, name, key, stage, fit, intent = None, orgs[acc], None, None, None, None
+        elif acc in accounts:
+            domain, name, key, stage, fit, intent = accounts[acc]
+        else:
             continue
-        domain, name, key, stage, fit, intent = accounts[acc]
+        how, confidence, org = idents.get(acc, (None, None, None))
         feed.append(
             VisitingCompany(
                 domain=domain,
-                name=name,
+                name=name or org,
                 lead_key=key,
                 stage=stage,
                 fit=fit,
@@ -264,6 +375,8 @@ def visitor_feed(
                 people=people.get(acc, []),
                 last_seen=r["last_view_at"],
                 features={k: v for k, v in feats[acc].items() if k != "account_id"},
+                source=how,
+                confidence=confidence,
             )
         )
     return feed
