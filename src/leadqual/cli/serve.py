@@ -1,4 +1,5 @@
-"""CLI command: `leadqual serve` — the REST API (OpenAPI at /docs) under uvicorn."""
+"""CLI command: `leadqual serve` — the REST API (OpenAPI at /docs), the tracker (/t.js) and its
+collector (POST /collect) under uvicorn."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ def serve_cmd(
         int, typer.Option("--workers", help="Worker processes (each opens its own store).")
     ] = 1,
 ) -> None:
-    """Serve the REST API (docs at http://HOST:PORT/docs). Requests need an API key:
-    `leadqual users add NAME --role ROLE`, then `leadqual keys create --user NAME`."""
+    """Serve the REST API (docs at http://HOST:PORT/docs), /t.js and POST /collect. API requests
+    need a key: `leadqual users add NAME --role ROLE`, then `leadqual keys create --user NAME`;
+    the tracker needs a site: `leadqual sites add DOMAIN` (docs/tracking.md)."""
     import os
 
     import uvicorn
@@ -45,4 +47,7 @@ def serve_cmd(
         port=port,
         workers=workers,
         log_level="info",
+        # One switch for the proxy headers: uvicorn's own reading of X-Forwarded-For (for its
+        # access log and request.client) follows LEADQUAL_TRACKING_TRUST_FORWARDED too.
+        proxy_headers=settings.tracking_trust_forwarded,
     )

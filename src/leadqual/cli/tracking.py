@@ -39,8 +39,8 @@ def sites_add(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Register a website: print its public key and the snippet to paste into its pages."""
+    base = check_base_url(base_url)  # before registering, so a typo leaves nothing behind
     site = add_site(get_store(ctx), domain, origin, _now())
-    base = check_base_url(base_url)
     if json_out:
         emit_json(site_json(site, base))
         return

@@ -116,21 +116,25 @@ class BotFilter:
 
 class PageRateGuard:
     """Drops page views beyond ``max_views`` per visitor in any ``window_s`` seconds — faster
-    than a person reads. Keeps the recent view times of at most ``max_visitors`` visitors per
-    worker (the least recently seen are forgotten), so memory stays bounded.
+    than a person reads. A view re-sent with the same event id (the tracker retries, and re-sends
+    a view with its time on page when the page is hidden) is the same view: it is let through
+    and not counted again. Keeps the recent views of at most ``max_visitors`` visitors per worker
+    (the least recently seen are forgotten), so memory stays bounded.
 
     >>> g = PageRateGuard(max_views=2, window_s=10)
     >>> [g.allow("v", t) for t in (0.0, 1.0, 2.0, 20.0)]
     [True, True, False, True]
+    >>> g.allow("w", 0.0, "e1"), g.allow("w", 0.0, "e1"), g.allow("w", 1.0, "e2")
+    (True, True, True)
     """
 
     def __init__(
         self, max_views: int = 30, window_s: float = 60.0, max_visitors: int = 100_000
     ) -> None:
         self.max_views, self.window_s, self.max_visitors = max_views, window_s, max_visitors
-        self._recent: OrderedDict[str, deque[float]] = OrderedDict()
+        self._recent: OrderedDict[str, deque[tuple[float, str | None]]] = OrderedDict()
 
-    def allow(self, visitor: str, t: float) -> bool:
+    def allow(self, visitor: str, t: float, event_id: str | None = None) -> bool:
         """Whether a page view of ``visitor`` at epoch seconds ``t`` looks human."""
         times = self._recent.get(visitor)
         if times is None:
@@ -139,9 +143,11 @@ class PageRateGuard:
                 self._recent.popitem(last=False)
         else:
             self._recent.move_to_end(visitor)
-        while times and times[0] <= t - self.window_s:
+        while times and times[0][0] <= t - self.window_s:
             times.popleft()
+        if event_id is not None and any(seen == event_id for _, seen in times):
+            return True
         if len(times) >= self.max_views:
             return False
-        times.append(t)
+        times.append((t, event_id))
         return True

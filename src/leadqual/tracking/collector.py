@@ -7,7 +7,7 @@ Everything per event is plain tuples handed to the driver's ``executemany``; no 
 built per event.
 
 >>> # collector = Collector(store, settings); prepared = collector.prepare(payload, site, ip, ua)
->>> # collector.write([prepared])  → [Outcome(stored=…, dropped={…})]
+>>> # collector.write([prepared])  → [Outcome(stored=…, duplicates=…, dropped={…})]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from leadqual.ingest.accounts import ensure_accounts
 from leadqual.ingest.context import Tally, WriteContext
 from leadqual.ingest.fields import FORM_KINDS, page_type_of
 from leadqual.ingest.leads import LeadTally, PersonRef, account_leads, ensure_person_leads
-from leadqual.ingest.upsert import insert_ignore, select_in, value_adapters
+from leadqual.ingest.upsert import existing_keys, insert_ignore, select_in, value_adapters
 from leadqual.settings import Settings
 from leadqual.store.database import Store
 from leadqual.store.models import Contact, Event
@@ -59,13 +59,15 @@ _FORM_KINDS = frozenset(FORM_KINDS)
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one request: events written (new or retried) and dropped by reason."""
+    """What became of one request: events stored for the first time, events the store already
+    held (a retry: same ids, nothing new stored), and events dropped, by reason."""
 
     stored: int
+    duplicates: int
     dropped: dict[str, int]
 
     def as_json(self) -> dict[str, Any]:
-        return {"stored": self.stored, "dropped": self.dropped}
+        return {"stored": self.stored, "duplicates": self.duplicates, "dropped": self.dropped}
 
 
 @dataclass
@@ -133,7 +135,7 @@ class Collector:
             if t < oldest:
                 prepared.dropped["too_old"] += 1
                 continue
-            if e.type == "page_view" and not self.guard.allow(e.visitor or ip or "", t):
+            if e.type == "page_view" and not self.guard.allow(e.visitor or ip or "", t, e.id):
                 prepared.dropped["page_rate"] += 1
                 continue
             occurred = _naive(t)
@@ -161,8 +163,9 @@ class Collector:
     def write(self, batch: Sequence[Prepared]) -> list[Outcome]:
         """Store the prepared requests in one transaction; an outcome per request."""
         with self.store.session() as session:
-            self._write(session, batch)
-        return [Outcome(len(p.rows), dict(p.dropped)) for p in batch]
+            duplicates = self._write(session, batch)
+        return [Outcome(len(p.rows) - d, d, dict(p.dropped))
+                for p, d in zip(batch, duplicates, strict=True)]
 
     def _identify(self, batch: Sequence[Prepared]) -> dict[str, tuple[Any, ...]]:
         """Each address's (org, domain, kind, source, confidence)."""
@@ -174,7 +177,8 @@ class Collector:
                 ("ip", "org", "domain", "kind", "source", "confidence")]
         return {row[0]: row[1:] for row in zip(*cols, strict=True)}
 
-    def _write(self, session: Session, batch: Sequence[Prepared]) -> None:
+    def _write(self, session: Session, batch: Sequence[Prepared]) -> list[int]:
+        """Write the batch; per request, how many of its events the store already held."""
         now = max(p.received_at for p in batch)
         idents = self._identify(batch)
         ctx = WriteContext(path="/collect", source=SOURCE, now=now, present=frozenset(),
@@ -232,6 +236,7 @@ class Collector:
                 rows.append(tuple(v if a is None or v is None else a(v)
                                   for v, a in zip(values, adapters, strict=True)))
         conn = session.connection()
+        duplicates = _duplicates(session, batch)
         if rows:
             _executemany(conn, _event_sql(conn.dialect), rows)
         drops = Counter[tuple[int, str]]()
@@ -243,6 +248,7 @@ class Collector:
             session.execute(_drops_stmt(conn.dialect.name), [
                 {"site_id": s, "day": day, "reason": r, "count": n}
                 for (s, r), n in drops.items()])
+        return duplicates
 
     def _visitors(self, session: Session, batch: Sequence[Prepared], now: datetime
                   ) -> dict[str, int | None]:
@@ -316,6 +322,27 @@ class Collector:
                     account_id=func.coalesce(bindparam("a"), EVENTS.c.account_id)),
             [{"v": v, "c": c, "l": leads.get(c), "a": contacts[c][1]} for v, c in out.items()])
         return out
+
+
+def _duplicates(session: Session, batch: Sequence[Prepared]) -> list[int]:
+    """Per request, its events whose id the store already holds or an earlier request of the
+    batch carries — a retry, which the insert below leaves as it is. Read inside the writing
+    transaction; only two workers committing the same retry at the same instant could both
+    count it as new (the store still holds it once)."""
+    ids = [r["event_id"] for p in batch for r in p.rows]
+    if not ids:
+        return [0] * len(batch)
+    seen = existing_keys(session, EVENTS.c.event_id, ids)
+    out = []
+    for p in batch:
+        n = 0
+        for r in p.rows:
+            if r["event_id"] in seen:
+                n += 1
+            else:
+                seen.add(r["event_id"])
+        out.append(n)
+    return out
 
 
 def _adapters(session: Session) -> list[Any]:

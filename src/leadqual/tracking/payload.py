@@ -35,6 +35,9 @@ MAX_DWELL_MS = 24 * 3600 * 1000
 MIN_TS, MAX_TS = 946_684_800.0, 4_102_444_800.0
 _ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 _KIND_RE = re.compile(r"^[a-z0-9_-]{1,30}$")
+# What a JSON string may hold but neither store can keep (PostgreSQL text refuses NUL; UTF-8
+# has no unpaired surrogates): refused here as bad input, not left to fail the whole write.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _EVENT_KEYS = frozenset(
     {"id", "type", "ts", "url", "referrer", "title", "visitor", "dwell_ms", "form"})
@@ -83,7 +86,10 @@ def _time(value: Any, where: str) -> float:
         raise PayloadError(f"{where}: expected epoch seconds or ISO-8601, got a boolean",
                            field=where)
     if isinstance(value, int | float):
-        t = float(value)
+        try:
+            t = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            t = math.inf
         if t > MAX_TS * 10:  # milliseconds
             t /= 1000.0
     elif isinstance(value, str):
@@ -97,7 +103,10 @@ def _time(value: Any, where: str) -> float:
             ) from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        t = parsed.timestamp()
+        try:
+            t = parsed.timestamp()
+        except (OverflowError, ValueError):  # year 1 or 9999 shifted past the calendar
+            t = math.inf
     else:
         raise PayloadError(f"{where}: expected epoch seconds or ISO-8601", field=where)
     if not (MIN_TS <= t <= MAX_TS) or math.isnan(t):
@@ -114,6 +123,10 @@ def _text(event: dict[str, Any], key: str, limit: int, where: str) -> str | None
         raise PayloadError(f"{where}.{key}: expected a string", field=f"{where}.{key}")
     if len(value) > limit:
         raise PayloadError(f"{where}.{key}: longer than {limit} characters",
+                           field=f"{where}.{key}")
+    if _UNSTORABLE.search(value):
+        raise PayloadError(f"{where}.{key}: contains a NUL character or an unpaired surrogate "
+                           "(\\u0000, \\ud800–\\udfff), which cannot be stored",
                            field=f"{where}.{key}")
     return value
 
@@ -145,7 +158,7 @@ def _event(raw: Any, where: str) -> TrackedEvent:
         raise PayloadError(f"{where}.id: expected 8–100 characters of A-Z a-z 0-9 _ . : - "
                            "(a UUID)", field=f"{where}.id")
     etype = raw.get("type")
-    if etype not in TRACKED_TYPES:
+    if not isinstance(etype, str) or etype not in TRACKED_TYPES:
         raise PayloadError(f"{where}.type: {etype!r} is not one of "
                            f"{', '.join(sorted(TRACKED_TYPES))}", field=f"{where}.type")
     if "ts" not in raw:
@@ -183,6 +196,9 @@ def parse_payload(body: bytes, *, max_events: int = 100, max_bytes: int = 64 * 1
         data = json.loads(body)
     except ValueError as exc:
         raise PayloadError(f"body is not JSON: {exc}", status=400) from None
+    except RecursionError:
+        raise PayloadError("body is not JSON this collector reads: nested too deeply",
+                           status=400) from None
     if not isinstance(data, dict):
         raise PayloadError("body: expected a JSON object with \"site\" and \"events\"")
     site = data.get("site")
