@@ -42,6 +42,45 @@ def test_keys_are_printed_once_and_listed_without_secret(db: list[str]) -> None:
     assert revoked["active"] is False
 
 
+def test_keys_create_with_a_role_adds_the_user_or_a_service_user(db: list[str]) -> None:
+    named = json.loads(run(db, "keys", "create", "--role", "sales", "--name", "bo", "--json"))
+    assert (named["user"], named["role"], named["active"]) == ("bo", "sales", True)
+    again = json.loads(run(db, "keys", "create", "--role", "sales", "--name", "bo", "--json"))
+    assert again["user"] == "bo" and again["key"] != named["key"]  # a second key, same user
+    first = json.loads(run(db, "keys", "create", "--role", "viewer", "--json"))
+    second = json.loads(run(db, "keys", "create", "--role", "viewer", "--json"))
+    assert (first["user"], second["user"]) == ("viewer-key-1", "viewer-key-2")
+    plain = run(db, "keys", "create", "--role", "admin").strip()  # the key alone on stdout
+    assert plain.startswith("lq_") and "\n" not in plain
+    users = {u["name"]: u["role"] for u in json.loads(run(db, "users", "list", "--json"))}
+    assert users == {
+        "bo": "sales",
+        "viewer-key-1": "viewer",
+        "viewer-key-2": "viewer",
+        "admin-key-1": "admin",
+    }
+    # the old two-step form still works, and --name is --user
+    assert json.loads(run(db, "keys", "create", "--user", "bo", "--json"))["role"] == "sales"
+    keys = json.loads(run(db, "keys", "list", "--json"))
+    assert [k["user"] for k in keys].count("bo") == 3
+
+
+def test_keys_create_refuses_a_role_that_is_not_the_users(db: list[str]) -> None:
+    run(db, "users", "add", "ana", "--role", "marketing")
+    result = CliRunner().invoke(app, [*db, "keys", "create", "--role", "admin", "--name", "ana"])
+    assert result.exit_code != 0
+    assert "has the role 'marketing', not 'admin'" in str(result.exception or result.output)
+    result = CliRunner().invoke(app, [*db, "keys", "create"])
+    assert result.exit_code != 0 and "--role ROLE" in str(result.exception or result.output)
+    result = CliRunner().invoke(app, [*db, "keys", "create", "--role", "boss"])
+    assert result.exit_code != 0 and "roles are admin" in str(result.exception or result.output)
+    result = CliRunner().invoke(app, [*db, "keys", "create", "--name", "nobody"])
+    assert result.exit_code != 0 and "keys create --role ROLE --name nobody" in str(
+        result.exception or result.output
+    )
+    assert json.loads(run(db, "keys", "list", "--json")) == []
+
+
 def test_a_bad_role_is_refused(db: list[str]) -> None:
     result = CliRunner().invoke(app, [*db, "users", "add", "bo", "--role", "boss"])
     assert result.exit_code != 0

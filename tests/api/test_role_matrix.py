@@ -116,6 +116,8 @@ MATRIX: list[Route] = [
     ("POST", _lead_path("bant"), lambda _r: {"answers": {"budget": True}}, SALES),
     ("POST", _lead_path("touch", owned=True), lambda _r: {}, SALES),
     ("POST", _lead_path("owner"), lambda _r: {"owner": "kim"}, SALES),
+    ("GET", "/leads/ana@acme.example/feedback", None, ALL),
+    ("GET", "/feedback", None, ALL),
     ("GET", "/assignments", None, ALL),
     ("GET", "/sla/overdue", None, ALL),
     ("GET", "/reports/alignment", None, ALL),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadqual.contract.loader import load_contract
+from leadqual.contract.loader import load_contract, starter_contract_text
 from leadqual.errors import ContractError
 from tests.handoff.handoffdata import CONTRACT
 
@@ -16,6 +16,30 @@ def test_routing_and_sla_sections_are_read_and_summarised() -> None:
     data = c.as_dict()
     assert data["sla"]["working_hours"] == "09:00-17:00"
     assert data["routing"]["rules"][0]["when"] == "country in ('DE', 'AT', 'CH')"
+
+
+def test_the_starter_routes_round_robin_with_a_one_working_day_sla() -> None:
+    text = starter_contract_text()
+    c = load_contract(text, "starter.yaml")
+    assert c.routing is not None and c.sla is not None
+    assert c.routing.owners == (
+        "ana@sales.example",
+        "bo@sales.example",
+        "cy@sales.example",
+    )
+    assert c.routing.account_owner and c.routing.rules == ()
+    assert (c.sla.first_touch_hours, c.sla.days, c.sla.holidays) == (
+        8,
+        ("mon", "tue", "wed", "thu", "fri"),
+        (),
+    )
+    assert (c.sla.start_minute, c.sla.end_minute, c.sla.utc_offset_hours) == (540, 1020, 0)
+    # The commented examples are valid once uncommented.
+    uncommented = text.replace("  # rules:", "  rules:").replace("  #   ", "    ")
+    uncommented = uncommented.replace("  # holidays:", "  holidays:")
+    u = load_contract(uncommented, "starter.yaml")
+    assert u.routing is not None and [r.name for r in u.routing.rules] == ["enterprise"]
+    assert u.sla is not None and u.sla.holidays == ("2026-12-25", "2026-12-26")
 
 
 def test_both_sections_are_optional() -> None:

@@ -18,6 +18,7 @@ from leadqual.services.handoff import (
     record_bant,
     reject,
 )
+from leadqual.services.qualify import qualify
 from leadqual.services.webhooks import OutboxMove, write_outbox
 from leadqual.store.database import Store
 from leadqual.store.models import Lead, StageChange
@@ -25,18 +26,46 @@ from leadqual.store.tables_handoff import SalesFeedback, WebhookOutbox
 from tests.handoff.handoffdata import AS_OF, CONTRACT, NOW, mql_store, stage_of
 
 
-def test_assign_routes_by_rule_then_round_robin_with_a_working_hours_deadline(
+def test_qualify_assigns_new_mqls_by_rule_then_round_robin_with_a_working_hours_deadline(
     store: Store,
 ) -> None:
-    keys = mql_store(store, ["US", "DE", "US", "FR", "AT"])
-    result = assign(store, now=AS_OF)  # Tuesday 12:00
-    assert result.assigned == 5
-    assert result.by_rule == {"round_robin": 3, "routing.rules.dach": 2}
+    keys = mql_store(store, ["US", "DE", "US", "FR", "AT"])  # qualified as of Tuesday 12:00
     got = {a.key: a for a in list_assignments(store, now=AS_OF)}
     assert [got[k].owner for k in keys] == ["ana", "dana", "bo", "ana", "dana"]
+    assert [got[k].rule for k in keys].count("routing.rules.dach") == 2
     # 4 working hours from Tuesday 12:00 in a 09–17 day: 16:00 the same day.
     assert {a.due_at for a in got.values()} == {datetime(2026, 2, 10, 16)}
-    assert assign(store, now=AS_OF).assigned == 0  # idempotent
+    assert {a.assigned_at for a in got.values()} == {AS_OF}
+    with store.session() as s:
+        assert set(s.scalars(select(Lead.owner))) == {"ana", "bo", "dana"}
+    # `leadqual sla` sees them without a separate `assign` run; `assign` has nothing left to do.
+    assert len(overdue(store, now=datetime(2026, 2, 10, 17))) == 5
+    assert assign(store, now=AS_OF).assigned == 0
+    assert qualify(store, as_of=AS_OF, now=NOW).assigned == {}  # idempotent
+
+
+def test_an_mql_again_keeps_its_owner_and_gets_a_new_deadline(store: Store) -> None:
+    [key] = mql_store(store, ["US"])
+    [before] = list_assignments(store, now=AS_OF)
+    reject(store, key, "bad_timing", by_user="ana", now=NOW, at=AS_OF + timedelta(hours=1))
+    assert stage_of(store, key) == "recycled"
+    tomorrow = AS_OF + timedelta(days=1)  # the demo request still counts: an MQL again
+    result = qualify(store, as_of=tomorrow, now=NOW)
+    assert result.moves == {"recycled→mql": 1} and result.assigned == {}
+    [after] = list_assignments(store, now=tomorrow)
+    assert (after.owner, after.assigned_at, after.first_touch_at) == (before.owner, tomorrow, None)
+    assert after.due_at == datetime(2026, 2, 11, 16)
+
+
+def test_assign_gives_owners_to_the_mqls_of_a_contract_without_routing(store: Store) -> None:
+    plain = CONTRACT.split("routing:")[0]
+    keys = mql_store(store, ["US", "DE"], contract=plain)
+    assert list_assignments(store, now=AS_OF) == []  # nothing to route by
+    result = assign(store, now=AS_OF, owners=["x", "y"], first_touch_hours=2)
+    assert (result.assigned, result.by_rule) == (2, {"round_robin": 2})
+    got = {a.key: a for a in list_assignments(store, now=AS_OF)}
+    assert [got[k].owner for k in keys] == ["x", "y"]
+    assert {a.due_at for a in got.values()} == {datetime(2026, 2, 10, 14)}
 
 
 def test_round_robin_carries_on_across_runs_and_without_contract_routing(store: Store) -> None:
@@ -52,7 +81,6 @@ def test_round_robin_carries_on_across_runs_and_without_contract_routing(store: 
 
 def test_accept_moves_to_sal_with_history_feedback_and_first_touch(store: Store) -> None:
     [key] = mql_store(store, ["US"])
-    assign(store, now=AS_OF)
     move = accept(store, key, by_user="bo@sales", now=NOW, at=AS_OF + timedelta(hours=1))
     assert (move.from_stage, move.to_stage, move.contract_version) == ("mql", "sal", 1)
     assert stage_of(store, key) == "sal"
@@ -115,8 +143,7 @@ def test_bant_without_a_meeting_stays_sal(store: Store) -> None:
 
 
 def test_overdue_lists_untouched_leads_past_their_deadline_in_working_hours(store: Store) -> None:
-    a, b, c = mql_store(store, ["US", "US", "US"])
-    assign(store, now=AS_OF)  # due Tuesday 16:00
+    a, b, c = mql_store(store, ["US", "US", "US"])  # assigned by qualify, due Tuesday 16:00
     first_touch(store, a, by_user="ana", now=AS_OF + timedelta(hours=1))
     reject(store, c, "spam", by_user="bo", now=AS_OF + timedelta(days=3))  # touched late, closed
     assert overdue(store, now=datetime(2026, 2, 10, 15)) == []
@@ -128,7 +155,6 @@ def test_overdue_lists_untouched_leads_past_their_deadline_in_working_hours(stor
 
 def test_reassign_by_hand(store: Store) -> None:
     [key] = mql_store(store, ["US"])
-    assign(store, now=AS_OF)
     got = reassign(store, key, "cy", now=NOW, by_user="admin")
     assert (got.owner, got.rule) == ("cy", "manual")
     assert [a.owner for a in list_assignments(store, now=NOW, owner="cy")] == ["cy"]

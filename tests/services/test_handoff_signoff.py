@@ -44,6 +44,31 @@ def test_a_proposal_needs_marketing_and_sales_before_it_is_active(store: Store) 
         propose_contract(store, V2, source="v2.yaml", proposed_by="mia", now=NOW)
 
 
+def test_one_person_cannot_sign_for_both_teams(store: Store) -> None:
+    mql_store(store, ["US"])
+    propose_contract(store, V2, source="v2.yaml", proposed_by="mia", now=NOW)
+    approve_contract(store, 2, team="marketing", by_user="root", now=NOW)
+    with pytest.raises(
+        Conflict,
+        match="'root' already approved version 2 for marketing; the "
+        "sales approval must come from someone else",
+    ):
+        approve_contract(store, 2, team="sales", by_user="root", now=NOW)
+    with pytest.raises(Conflict, match=r"marketing has already approved .* \(root\)"):
+        approve_contract(store, 2, team="marketing", by_user="root", now=NOW)
+    assert active_contract(store)[0].version == 1
+    [open_] = list_proposals(store, open_only=True)
+    assert open_.approvals == {"marketing": "root"} and open_.missing == ["sales"]
+    p = approve_contract(store, 2, team="sales", by_user="sam", now=NOW)
+    assert p.approvals == {"marketing": "root", "sales": "sam"} and p.activated_at == NOW
+    # a rollback is a new proposal: the same two-people rule again
+    rollback_contract(store, 1, proposed_by="sam", now=NOW)
+    approve_contract(store, 1, team="sales", by_user="sam", now=NOW)
+    with pytest.raises(Conflict, match="someone else"):
+        approve_contract(store, 1, team="marketing", by_user="sam", now=NOW)
+    assert active_contract(store)[0].version == 2
+
+
 def test_rollback_needs_the_same_sign_off(store: Store) -> None:
     mql_store(store, ["US"])
     propose_contract(store, V2, source="v2.yaml", proposed_by="mia", now=NOW)
@@ -74,7 +99,8 @@ def test_history_measures_each_version_by_its_leads(store: Store) -> None:
 
 
 def test_simulated_feedback_decides_every_open_mql_and_makes_some_sqls(store: Store) -> None:
-    keys = mql_store(store, ["US"] * 12, meeting=True)
+    plain = CONTRACT.split("routing:")[0]  # no routing: the simulation assigns to its owners
+    keys = mql_store(store, ["US"] * 12, meeting=True, contract=plain)
     result = simulate_feedback(store, as_of=AS_OF, now=NOW, seed=3, owners=["x", "y"])
     assert result.assigned == len(keys)
     assert result.accepted + result.rejected == len(keys)

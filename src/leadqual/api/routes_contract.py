@@ -124,8 +124,9 @@ class ProposalIn(BaseModel):
 class ApprovalIn(BaseModel):
     team: str | None = Field(
         default=None,
-        description="marketing or sales: the team signing. Marketing and sales users sign for "
-        "their own team (default); an admin must name it.",
+        description="marketing or sales: the team signing. Marketing and sales keys sign for "
+        "their own team only (default; another team is 403); an admin must name it, and may "
+        "sign for either team but not for both (409: the two approvals are two people).",
     )
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from leadqual.api.auth import get_store, require
 from leadqual.api.routes_leads import naive_utc
 from leadqual.api.routes_meta import ERRORS, answers
+from leadqual.api.schemas import FeedbackPublic, LeadHandoffPublic
 from leadqual.handoff.feedback import REASONS
 from leadqual.handoff.webhooks import EVENTS
 from leadqual.services import handoff, webhooks
@@ -128,6 +129,38 @@ def reassign(request: Request, key: str, body: OwnerIn, who: Sales) -> dict[str,
 
 
 Owner = Annotated[str | None, Query(max_length=255)]
+Read = [Depends(require("read"))]
+
+
+@router.get(
+    "/leads/{key}/feedback",
+    tags=["feedback"],
+    dependencies=Read,
+    response_model=LeadHandoffPublic,
+    responses=answers(404),
+    summary="What sales did with a lead: owner and SLA deadline, verdicts, BANT answers",
+)
+def lead_feedback(request: Request, key: str) -> dict[str, Any]:
+    return handoff.lead_handoff(get_store(request), key, now=_now()).as_dict()
+
+
+@router.get(
+    "/feedback",
+    tags=["feedback"],
+    dependencies=Read,
+    response_model=list[FeedbackPublic],
+    summary="Sales' verdicts (accept, reject with a reason), newest first",
+)
+def feedback(
+    request: Request,
+    verdict: Annotated[
+        Literal["accepted", "rejected"] | None, Query(description="Only this verdict.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+) -> list[Any]:
+    rows = handoff.list_feedback(get_store(request), verdict=verdict, limit=limit, offset=offset)
+    return [f.as_dict() for f in rows]
 
 
 @router.get(

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from leadqual.api.auth import get_store, require
 from leadqual.api.routes_meta import ERRORS, answers
 from leadqual.api.schemas import LeadDetail, LeadsPublic
-from leadqual.services.records import LEAD_SORTS, LeadFilter, get_lead, list_leads_page
+from leadqual.services.handoff import lead_detail
+from leadqual.services.records import LEAD_SORTS, LeadFilter, list_leads_page
 
 __all__ = ["naive_utc", "router"]
 
@@ -71,7 +72,8 @@ def leads(
     "/leads/{key}",
     response_model=LeadDetail,
     responses=answers(404),
-    summary="One lead with its reasons, score, events timeline, stage history and BANT",
+    summary="One lead with its reasons, score, events timeline, stage history, BANT, owner and "
+    "SLA, and sales' verdicts",
 )
 def lead(request: Request, key: str) -> dict[str, object]:
-    return get_lead(get_store(request), key)
+    return lead_detail(get_store(request), key, now=datetime.now(UTC).replace(tzinfo=None))

@@ -12,6 +12,7 @@ __all__ = [
     "AccountsPublic",
     "ApiKeyCreate",
     "ApiKeyPublic",
+    "AssignmentPublic",
     "BacktestRequest",
     "ContactPublic",
     "ContactsPublic",
@@ -24,7 +25,9 @@ __all__ = [
     "EventIn",
     "EventsIn",
     "EventsWritten",
+    "FeedbackPublic",
     "LeadDetail",
+    "LeadHandoffPublic",
     "LeadPublic",
     "LeadsPublic",
     "Me",
@@ -112,12 +115,50 @@ class BantPublic(BaseModel):
     confirmed_at: datetime
 
 
+class AssignmentPublic(BaseModel):
+    key: str
+    owner: str = Field(description="The sales owner the lead was routed (or given) to.")
+    rule: str = Field(
+        description="round_robin, account_owner, routing.rules.<name> or manual: why this owner."
+    )
+    assigned_at: datetime
+    due_at: datetime | None = Field(description="The first-touch deadline (the contract's SLA).")
+    first_touch_at: datetime | None
+    stage: str
+    overdue_hours: float | None = Field(
+        default=None, description="Working hours past the deadline with no touch, if overdue."
+    )
+
+
+class FeedbackPublic(BaseModel):
+    key: str
+    verdict: str = Field(description="accepted or rejected.")
+    reason: str | None = Field(description="The rejection reason (a fixed list; docs/handoff.md).")
+    note: str | None
+    by_user: str
+    at: datetime
+    contract_version: int | None = Field(description="The contract active when it was recorded.")
+
+
+class LeadHandoffPublic(BaseModel):
+    key: str
+    stage: str
+    owner: str | None
+    assignment: AssignmentPublic | None = Field(description="Owner and first-touch SLA.")
+    verdicts: list[FeedbackPublic] = Field(description="Sales' verdicts, newest first.")
+    bant: list[BantPublic] = Field(description="Every BANT answer, oldest first.")
+    bant_latest: dict[str, bool] = Field(description="The latest answer per criterion.")
+    bant_confirmed: bool = Field(description="Budget, authority, need and timing all confirmed.")
+
+
 class LeadDetail(LeadPublic):
     qualified_at: datetime | None
     score: ScorePublic | None
     events: list[TimelineEvent] = Field(description="Newest first (at most 200).")
     history: list[StageChangePublic] = Field(description="Every stage change, oldest first.")
     bant: list[BantPublic]
+    assignment: AssignmentPublic | None = Field(description="Owner and first-touch SLA.")
+    feedback: list[FeedbackPublic] = Field(description="Sales' verdicts, newest first.")
 
 
 class AccountPublic(BaseModel):

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from leadqual.cli.backtest import print_comparison
 from leadqual.cli.common import AppState, app, emit_json
+from leadqual.cli.handoff import print_alignment
 from leadqual.cli.qualify import print_funnel, print_leads
 from leadqual.cli.score import print_scores
 from leadqual.services.demo import run_demo
@@ -39,8 +40,9 @@ def demo_cmd(
         bool, typer.Option("--json", help="Print the demo's report as JSON (docs/cli.md).")
     ] = False,
 ) -> None:
-    """Simulate a B2B funnel, import it, apply the starter contract, qualify month by month,
-    and print the funnel and the top 10 leads with their reasons."""
+    """Simulate a B2B funnel, import it, apply the starter contract, qualify month by month with
+    simulated sales feedback, and print the funnel, the top 10 leads with their reasons, the
+    alignment report, discovered criteria, a backtest and the scoring model."""
     console = Console(stderr=as_json)
     state = ctx.find_root().obj
     assert isinstance(state, AppState)
@@ -79,6 +81,16 @@ def demo_cmd(
     )
     print_funnel(report.funnel, console)
     print_leads(report.top, console, title=f"Top 10 leads as of {last.as_of:%Y-%m-%d}")
+    fb = report.feedback
+    console.print(
+        f"\n[bold]Sales feedback[/] (simulated, `leadqual feedback simulate`): {fb.accepted} "
+        f"accepted, {fb.rejected} rejected, BANT recorded for {fb.bant_recorded}, {fb.sql} became "
+        "SQL; owners and first-touch deadlines came from the contract's `routing:` and `sla:`.",
+        highlight=False,
+    )
+    if report.alignment is not None:
+        console.print("[bold]Alignment report[/] (`leadqual report alignment`):")
+        print_alignment(report.alignment, console)
     if report.discovery is not None:
         console.print("\n[bold]Discovered from the won deals[/] (`leadqual discover`):")
         console.print(report.discovery.snippet, highlight=False, markup=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from leadqual.cli.common import app, emit_json, get_store, parse_time
 from leadqual.errors import InvalidInput
@@ -37,7 +38,7 @@ from leadqual.services.webhooks import (
     remove_subscription,
 )
 
-__all__ = ["feedback_app", "report_app", "webhooks_app"]
+__all__ = ["feedback_app", "print_alignment", "report_app", "webhooks_app"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 KeyArg = Annotated[str, typer.Argument(help="The lead's key: its email, or its account's domain.")]
@@ -260,11 +261,16 @@ def webhooks_list_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 @webhooks_app.command("remove")
 def webhooks_remove_cmd(
-    ctx: typer.Context, subscription: Annotated[int, typer.Argument(help="Subscription id.")]
+    ctx: typer.Context,
+    subscription: Annotated[int, typer.Argument(help="Subscription id.")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Stop sending to a subscription (its delivery log stays)."""
     sub = remove_subscription(get_store(ctx), subscription)
-    typer.echo(f"subscription {sub.id} removed")
+    if as_json:
+        emit_json(sub.as_dict())
+    else:
+        typer.echo(f"subscription {sub.id} removed")
 
 
 @webhooks_app.command("deliver")
@@ -340,23 +346,31 @@ def _group_line(name: str, g: Group) -> str:
     )
 
 
-def print_alignment(report: AlignmentReport) -> None:
+def print_alignment(report: AlignmentReport, console: Console | None = None) -> None:
+    """The report as text, on ``console`` (default: plain lines on stdout)."""
+
+    def say(line: str) -> None:
+        if console is None:
+            typer.echo(line)
+        else:
+            console.print(line, highlight=False, markup=False)
+
     o = report.overall
-    typer.echo(
+    say(
         f"MQLs {o.mqls}: accepted {o.accepted}, rejected {o.rejected}, undecided "
         f"{o.mqls - o.accepted - o.rejected}; acceptance {_rate(o.acceptance_rate)}; SQL {o.sql}"
     )
-    typer.echo("By contract criterion:")
+    say("By contract criterion:")
     for name, g in report.by_criterion.items():
-        typer.echo(_group_line(name, g))
-    typer.echo("By source:")
+        say(_group_line(name, g))
+    say("By source:")
     for name, g in report.by_source.items():
-        typer.echo(_group_line(name, g))
-    typer.echo("Rejection reasons: " + ", ".join(f"{r} {n}" for r, n in o.reasons.most_common()))
+        say(_group_line(name, g))
+    say("Rejection reasons: " + ", ".join(f"{r} {n}" for r, n in o.reasons.most_common()))
     t = report.mql_to_sql_hours
-    typer.echo(f"MQL→SQL: {t['n']} lead(s), median {t['median']} h, p90 {t['p90']} h")
+    say(f"MQL→SQL: {t['n']} lead(s), median {t['median']} h, p90 {t['p90']} h")
     sla = report.sla
-    typer.echo(
+    say(
         f"SLA: {sla['touched_in_time']} in time, {sla['touched_late']} late, {sla['overdue']} "
         f"overdue; compliance {_rate(sla['compliance_rate'])}"
     )

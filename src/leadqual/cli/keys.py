@@ -1,4 +1,7 @@
-"""CLI commands: `leadqual users add|list` and `leadqual keys create|list|revoke`."""
+"""CLI commands: `leadqual users add|list` and `leadqual keys create|list|revoke`.
+
+`keys create --role ROLE [--name N]` makes the user and the key in one go; `users add NAME --role
+R` then `keys create --user NAME` is the same in two steps."""
 
 from __future__ import annotations
 
@@ -8,7 +11,16 @@ from typing import Annotated
 import typer
 
 from leadqual.cli.common import app, emit_json, get_store
-from leadqual.services.auth import ROLES, ApiKeyInfo, add_user, create_key, list_keys, list_users
+from leadqual.errors import InvalidInput
+from leadqual.services.auth import (
+    ROLES,
+    ApiKeyInfo,
+    add_user,
+    create_key,
+    create_role_key,
+    list_keys,
+    list_users,
+)
 from leadqual.services.auth import revoke_key as revoke_api_key
 
 __all__ = ["keys_app", "users_app"]
@@ -44,7 +56,7 @@ def users_add(
     if as_json:
         emit_json(user.as_json())
     else:
-        typer.echo(f"added {user.name} ({user.role}); `leadqual keys create --user {user.name}`")
+        typer.echo(f"added {user.name} ({user.role}); `leadqual keys create --name {user.name}`")
 
 
 @users_app.command("list")
@@ -63,11 +75,38 @@ def users_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @keys_app.command("create")
 def keys_create(
     ctx: typer.Context,
-    user: Annotated[str, typer.Option("--user", help="Whose key (see `leadqual users list`).")],
+    role: Annotated[
+        str | None,
+        typer.Option(
+            "--role",
+            help=f"The key's role ({', '.join(ROLES)}): the user is added with it if new; "
+            "without --name, a service user ROLE-key-N is made.",
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            "--user",
+            help="Whose key: an existing user (`leadqual users list`), or a new one with --role.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Create an API key and print it once: only its hash is stored, it cannot be shown again."""
-    new = create_key(get_store(ctx), user, now=_now())
+    """Create an API key and print it once: only its hash is stored, it cannot be shown again.
+
+    `keys create --role sales --name crm-sync` (the user is added if new), or `keys create --user
+    ana` for a user added with `leadqual users add`."""
+    store = get_store(ctx)
+    if role is not None:
+        new = create_role_key(store, role=role, name=user, now=_now())
+    elif user is not None:
+        new = create_key(store, user, now=_now())
+    else:
+        raise InvalidInput(
+            "say whose key it is: `--role ROLE [--name N]`, or `--user NAME` for an existing user",
+            field="role",
+        )
     if as_json:
         emit_json(new.as_json())
         return
@@ -86,7 +125,7 @@ def keys_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json([k.as_json() for k in keys])
     elif not keys:
-        typer.echo("no API keys yet; `leadqual keys create --user NAME`")
+        typer.echo("no API keys yet; `leadqual keys create --role ROLE [--name N]`")
     else:
         for k in keys:
             typer.echo(_key_line(k))

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from leadqual.errors import Conflict, InvalidInput, LeadqualError, NotFound
 from leadqual.ingest.fields import closest
@@ -42,6 +43,7 @@ __all__ = [
     "authenticate",
     "authorize",
     "create_key",
+    "create_role_key",
     "hash_key",
     "list_keys",
     "list_users",
@@ -185,28 +187,73 @@ def create_key(store: Store, user: str, *, now: datetime) -> NewApiKey:
 
     >>> # new = create_key(store, "ana", now=now); print(new.key)
     """
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
     with store.session() as s:
         row = s.scalars(select(User).where(User.name == user)).first()
         if row is None:
             raise NotFound(
-                f"there is no user {user!r}; add one with `leadqual users add {user} --role ROLE`",
+                f"there is no user {user!r}; add one with `leadqual users add {user} --role ROLE`, "
+                f"or make both at once with `leadqual keys create --role ROLE --name {user}`",
                 field="user",
             )
-        key_row = ApiKey(
-            user_id=row.id, prefix=key[:_PREFIX_CHARS], key_hash=hash_key(key), created_at=now
-        )
-        s.add(key_row)
-        s.flush()
-        info = ApiKeyInfo(
-            id=key_row.id,
-            prefix=key_row.prefix,
-            user=row.name,
-            role=row.role,
-            created_at=now,
-            revoked_at=None,
-        )
+        return _new_key(s, row, now)
+
+
+def _new_key(s: Session, user: User, now: datetime) -> NewApiKey:
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    key_row = ApiKey(
+        user_id=user.id, prefix=key[:_PREFIX_CHARS], key_hash=hash_key(key), created_at=now
+    )
+    s.add(key_row)
+    s.flush()
+    info = ApiKeyInfo(
+        id=key_row.id,
+        prefix=key_row.prefix,
+        user=user.name,
+        role=user.role,
+        created_at=now,
+        revoked_at=None,
+    )
     return NewApiKey(key=key, info=info)
+
+
+def create_role_key(
+    store: Store, *, role: str, name: str | None = None, now: datetime
+) -> NewApiKey:
+    """A new key with ``role`` (`leadqual keys create --role ROLE [--name N]`): for user ``name``,
+    who is added with that role when there is no such user yet (a user who has another role is
+    refused, so a key never silently gets more or less than asked); without ``name``, for a new
+    service user ``ROLE-key-N``. User and key are stored in one transaction.
+
+    >>> # create_role_key(store, role="sales", name="crm-sync", now=now).info.user
+    """
+    _check_role(role)
+    if name is not None:
+        name = _check_name(name)
+    try:
+        with store.session() as s:
+            if name is None:
+                taken = set(s.scalars(select(User.name).where(User.name.like(f"{role}-key-%"))))
+                name = next(
+                    f"{role}-key-{n}"
+                    for n in range(1, len(taken) + 2)
+                    if f"{role}-key-{n}" not in taken
+                )
+            row = s.scalars(select(User).where(User.name == name)).first()
+            if row is None:
+                row = User(name=name, role=role, created_at=now)
+                s.add(row)
+                s.flush()
+            elif row.role != role:
+                raise Conflict(
+                    f"user {name!r} has the role {row.role!r}, not {role!r}; leave out --role to "
+                    f"give them a key as {row.role}, or pick another --name",
+                    field="role",
+                )
+            return _new_key(s, row, now)
+    except IntegrityError as exc:
+        raise Conflict(
+            f"user {name!r} was added at the same time; try again", field="name"
+        ) from exc
 
 
 def list_keys(store: Store) -> list[ApiKeyInfo]:
@@ -254,7 +301,7 @@ def authenticate(store: Store, key: str | None) -> Principal:
     if not key:
         raise Unauthorized(
             "no API key: send it as `Authorization: Bearer KEY` or `X-API-Key: KEY` "
-            "(`leadqual keys create --user NAME` makes one)"
+            "(`leadqual keys create --role ROLE` makes one)"
         )
     stmt = (
         select(User.name, User.role)

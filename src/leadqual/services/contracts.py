@@ -303,7 +303,9 @@ def approve_contract(
     store: Store, version: int, *, team: str, by_user: str, now: datetime
 ) -> ProposalInfo:
     """Sign the open proposal of ``version`` for ``team`` (``marketing`` or ``sales``). The
-    second team's approval activates the version (and records ``activated_at``).
+    second team's approval activates the version (and records ``activated_at``). The two
+    approvals must come from two people: ``Conflict`` when ``by_user`` already signed for the
+    other team, or when ``team`` has signed already.
 
     >>> approve_contract(store, 2, team="sales", by_user="bo",
     ...                  now=datetime(2026, 3, 2)).activated_at  # doctest: +SKIP
@@ -325,6 +327,21 @@ def approve_contract(
                     f"contract version {version} has no open proposal; propose it first "
                     "(`leadqual contract propose FILE` or `leadqual contract rollback VERSION`)",
                     field="version",
+                )
+            signed = _proposal_info(s, proposal).approvals
+            if team in signed:
+                raise Conflict(
+                    f"{team} has already approved this proposal of version {version} "
+                    f"({signed[team]}); it now needs the other team's approval",
+                    field="team",
+                )
+            other = next((t for t, who in signed.items() if who == by_user), None)
+            if other is not None:
+                raise Conflict(
+                    f"{by_user!r} already approved version {version} for {other}; the {team} "
+                    "approval must come from someone else — a sign-off is two people, one per "
+                    "team (`leadqual contract apply` is the admin's shortcut without one)",
+                    field="team",
                 )
             s.add(ContractApproval(proposal_id=proposal.id, team=team, by_user=by_user, at=now))
             s.flush()

@@ -1,7 +1,9 @@
 """The main job on the embedded default: simulate → import → apply the starter contract →
-qualify month by month → funnel and the top leads with their reasons → discover fit criteria from
-the won deals → backtest the starter contract against the discovered one → train the scoring model,
-score every lead, show the top scores with their reasons and the learned points' AUC beside it."""
+qualify month by month, each month's new MQLs assigned by the contract's routing and worked by
+simulated sales (accept or reject with a reason, BANT) → funnel and the top leads with their
+reasons → the alignment report (how sales received the MQLs) → discover fit criteria from the won
+deals → backtest the starter contract against the discovered one → train the scoring model, score
+every lead, show the top scores with their reasons and the learned points' AUC beside it."""
 
 from __future__ import annotations
 
@@ -21,9 +23,12 @@ from leadqual.discover.report import DiscoveryReport
 from leadqual.domain.calendar import month_ends
 from leadqual.errors import Conflict, InvalidInput
 from leadqual.features.frames import load_frames
+from leadqual.handoff.alignment import AlignmentReport
+from leadqual.services.alignment import alignment
 from leadqual.services.backtest import compare
 from leadqual.services.contracts import ContractVersionInfo, apply_contract
 from leadqual.services.discovery import discover
+from leadqual.services.feedback_sim import FeedbackSimResult, simulate_feedback
 from leadqual.services.imports import ImportResult, import_file
 from leadqual.services.leads import Funnel, LeadView, funnel, list_leads
 from leadqual.services.qualify import QualifyResult, qualify
@@ -47,6 +52,8 @@ class DemoReport:
     imports: dict[str, ImportResult] = field(default_factory=dict)
     contract: ContractVersionInfo | None = None
     qualify_runs: list[QualifyResult] = field(default_factory=list)
+    feedback: FeedbackSimResult = field(default_factory=FeedbackSimResult)
+    alignment: AlignmentReport | None = None
     funnel: Funnel | None = None
     top: list[LeadView] = field(default_factory=list)
     discovery: DiscoveryReport | None = None
@@ -66,6 +73,8 @@ class DemoReport:
             "imports": {kind: res.as_dict() for kind, res in self.imports.items()},
             "contract_version": self.contract.version if self.contract else None,
             "qualify_runs": [run.as_json() for run in self.qualify_runs],
+            "feedback": self.feedback.as_dict(),
+            "alignment": self.alignment.as_dict() if self.alignment else None,
             "funnel": self.funnel.as_json() if self.funnel else None,
             "top": [lead.as_json() for lead in self.top],
             "discovery": self.discovery.as_json() if self.discovery else None,
@@ -127,13 +136,20 @@ def run_demo(
     report.contract = apply_contract(
         store, starter, source="starter.yaml", author="leadqual demo", now=now
     )
-    step(f"Qualifying at the end of each of the {months} months…")
+    step(
+        f"Qualifying at the end of each of the {months} months; sales (simulated) works each "
+        "month's new MQLs…"
+    )
     frames = load_frames(store, until=DEMO_END + timedelta(days=1))
-    for as_of in month_ends(DEMO_END, months):
+    for i, as_of in enumerate(month_ends(DEMO_END, months)):
         report.qualify_runs.append(qualify(store, as_of=as_of, now=now, frames=frames))
-    lap("qualify")
+        # Sales answers before the next run, as a team working its queue would.
+        sales = simulate_feedback(store, as_of=as_of, now=now, seed=seed + i, events=frames.events)
+        report.feedback.add(sales)
+    lap("qualify+feedback")
     report.funnel = funnel(store)
     report.top = list_leads(store, top=10)
+    report.alignment = alignment(store, now=now)
     lap("report")
     step("Discovering fit criteria from the won deals…")
     try:

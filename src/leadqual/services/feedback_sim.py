@@ -1,7 +1,8 @@
 """Simulated sales feedback, for the demo: sales works through the open MQLs the way a real team
 would, so the alignment report and the SQL stage have something to show.
 
-For every MQL without a verdict (after assigning owners and deadlines):
+For every MQL without a verdict since it became one (after assigning owners and deadlines to the
+MQLs `qualify` did not already assign):
 
 - the first touch comes a few working hours after the lead became an MQL (most within the SLA,
   some late);
@@ -26,7 +27,8 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+import pyarrow as pa
+from sqlalchemy import or_, select
 
 from leadqual.contract.model import Contract
 from leadqual.handoff.sla import add_working_hours
@@ -77,6 +79,17 @@ class FeedbackSimResult:
     sql: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
+    def add(self, other: FeedbackSimResult) -> None:
+        """Count ``other`` (a later run) in this one."""
+        self.assigned += other.assigned
+        self.accepted += other.accepted
+        self.rejected += other.rejected
+        self.bant_recorded += other.bant_recorded
+        self.sql += other.sql
+        for reason, n in other.reasons.items():
+            self.reasons[reason] = self.reasons.get(reason, 0) + n
+        self.reasons = dict(sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -108,10 +121,13 @@ def simulate_feedback(
     seed: int = 0,
     owners: Sequence[str] = DEMO_OWNERS,
     first_touch_hours: float = 8.0,
+    events: pa.Table | None = None,
 ) -> FeedbackSimResult:
     """Assign the open MQLs (as of ``as_of``) and let simulated sales decide on each one.
 
     ``owners`` and ``first_touch_hours`` apply when the contract has no ``routing:`` / ``sla:``.
+    ``events``: the store's events already read (``StoreFrames.events``), for a caller that
+    simulates several times over one store (the demo, once a month).
 
     >>> simulate_feedback(store, as_of=datetime(2026, 11, 30), now=datetime.now(UTC)
     ...                   .replace(tzinfo=None), seed=7).as_dict()  # doctest: +SKIP
@@ -124,10 +140,18 @@ def simulate_feedback(
         store, now=as_of, owners=owners, first_touch_hours=first_touch_hours, by_user=SIM_USER
     ).assigned
     with store.session() as s:
-        decided = select(SalesFeedback.lead_id)
+        # A verdict since the lead last became an MQL; one that is an MQL again is decided anew.
+        decided = (
+            select(SalesFeedback.id)
+            .where(
+                SalesFeedback.lead_id == Lead.id,
+                or_(Lead.stage_changed_at.is_(None), SalesFeedback.at >= Lead.stage_changed_at),
+            )
+            .exists()
+        )
         rows = s.execute(
             select(Lead.id, Lead.key, Lead.fit, Lead.reasons, Lead.stage_changed_at)
-            .where(Lead.stage == "mql", Lead.id.not_in(decided))
+            .where(Lead.stage == "mql", ~decided)
             .order_by(Lead.id)
         ).all()
     if not rows:
@@ -178,6 +202,7 @@ def simulate_feedback(
             now=now,
             by_user=SIM_USER,
             at=bant_leads,
+            events=events,
         )
         result.sql = len(moves)
     result.reasons = dict(sorted(result.reasons.items(), key=lambda kv: -kv[1]))

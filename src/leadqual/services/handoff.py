@@ -35,6 +35,7 @@ from leadqual.features.frames import StoreFrames, load_frames
 from leadqual.handoff.feedback import check_reason
 from leadqual.handoff.routing import matching_rules, route
 from leadqual.handoff.sla import WorkingCalendar, add_working_hours, working_hours_between
+from leadqual.services.records import get_lead
 from leadqual.services.webhooks import OutboxMove, event_for_move, write_outbox
 from leadqual.store.database import Store
 from leadqual.store.models import BantAnswer, ContractVersion, Lead, StageChange
@@ -47,12 +48,16 @@ __all__ = [
     "BantAnswerView",
     "BantResult",
     "FeedbackView",
+    "LeadHandoff",
     "StageMove",
     "accept",
     "assign",
+    "assign_on",
     "bant_answers",
     "calendar_of",
     "first_touch",
+    "lead_detail",
+    "lead_handoff",
     "list_assignments",
     "list_feedback",
     "overdue",
@@ -240,9 +245,144 @@ def _subset(frames: StoreFrames, lead_ids: Sequence[int]) -> StoreFrames:
     )
 
 
-def _features(store: Store, lead_ids: Sequence[int], as_of: datetime, contract: Contract) -> Any:
-    frames = _subset(load_frames(store, until=as_of), lead_ids)
-    return build_features(frames, as_of, contract).table
+def _features(
+    store: Store,
+    lead_ids: Sequence[int],
+    as_of: datetime,
+    contract: Contract,
+    events: pa.Table | None = None,
+) -> Any:
+    """The feature table of ``lead_ids``; ``events``: the store's events already read (any
+    later ones are cut at ``as_of``), so that a caller doing this often reads them once."""
+    frames = load_frames(store, until=as_of, with_events=events is None)
+    if events is not None:
+        frames = StoreFrames(
+            leads=frames.leads,
+            events=events,
+            deals=frames.deals,
+            bant=frames.bant,
+            accepted=frames.accepted,
+            until=as_of,
+        )
+    return build_features(_subset(frames, lead_ids), as_of, contract).table
+
+
+def _routing_of(contract: Contract | None, owners: Sequence[str] | None) -> Routing:
+    """The contract's routing, or round robin over ``owners`` when it has none."""
+    if contract is not None and contract.routing is not None:
+        return contract.routing
+    if not owners:
+        raise InvalidInput(
+            "no sales owners to assign to: add a `routing:` section with `owners:` to the "
+            "contract, or pass owners (`leadqual assign --owner ana@x.com --owner …`)",
+            field="owners",
+        )
+    return Routing(tuple(dict.fromkeys(owners)))
+
+
+def assign_on(
+    conn: Connection,
+    lead_ids: Sequence[int],
+    *,
+    at: datetime,
+    contract: Contract | None,
+    version: int | None,
+    features: pa.Table | None = None,
+    owners: Sequence[str] | None = None,
+    first_touch_hours: float | None = None,
+    by_user: str | None = None,
+    renew: bool = False,
+) -> AssignResult:
+    """Assign ``lead_ids`` (those without an owner) on ``conn``'s transaction, so that an
+    assignment commits with the stage change that made the MQL — `qualify` calls it for its new
+    MQLs, `assign` for the ones that have none yet.
+
+    Owners come from the contract's ``routing:`` section (rules, then the account's owner, then
+    round robin); ``owners`` is the round-robin pool when the contract has no routing. The
+    deadline is ``at`` plus the contract's ``sla.first_touch_hours`` working hours (none without an
+    ``sla:`` section, unless ``first_touch_hours`` is given). ``features`` (the fit-scope feature
+    table, any rows) is needed when the routing has rules. ``renew``: a lead that already has an
+    owner keeps it but gets a new deadline from ``at`` and no first touch (it is an MQL again).
+    """
+    routing = _routing_of(contract, owners)
+    hours = contract.sla.first_touch_hours if contract and contract.sla else first_touch_hours
+    due: datetime | None = None
+    if hours is not None:
+        due = (
+            add_working_hours(np.array([np.datetime64(at, "s")]), hours, calendar_of(contract))
+            .astype("datetime64[us]")
+            .tolist()[0]
+        )
+    ids = sorted(set(lead_ids))
+    rows = conn.execute(
+        select(_LEADS.c.id, _LEADS.c.account_id, _ASSIGN.c.id.label("assignment_id"))
+        .outerjoin(_ASSIGN, _ASSIGN.c.lead_id == _LEADS.c.id)
+        .where(_LEADS.c.id.in_(ids))
+        .order_by(_LEADS.c.id)
+    ).all()
+    owned = [r.id for r in rows if r.assignment_id is not None]
+    if renew and owned:
+        conn.execute(
+            update(_ASSIGN)
+            .where(_ASSIGN.c.lead_id.in_(owned))
+            .values(assigned_at=at, due_at=due, first_touch_at=None, contract_version=version)
+        )
+    rows = [r for r in rows if r.assignment_id is None]
+    if not rows:
+        return AssignResult(0, {}, {}, version)
+    rules: list[int | None] = [None] * len(rows)
+    if routing.rules:
+        if features is None:
+            raise ValueError("routing rules need the leads' features")
+        want = pa.array([r.id for r in rows], pa.int64())
+        table = features.filter(pc.is_in(features["lead_id"], value_set=want)).sort_by("lead_id")
+        rules = matching_rules(table, routing)
+    account_owners: dict[int, str] = {
+        account: owner
+        for account, owner in conn.execute(
+            select(_LEADS.c.account_id, func.min(_ASSIGN.c.owner))
+            .join(_ASSIGN, _ASSIGN.c.lead_id == _LEADS.c.id)
+            .where(_LEADS.c.account_id.is_not(None))
+            .group_by(_LEADS.c.account_id)
+        )
+    }
+    last_owner: dict[str, str] = {}
+    for name, owner in conn.execute(select(_ASSIGN.c.rule, _ASSIGN.c.owner).order_by(_ASSIGN.c.id)):
+        last_owner[name] = owner
+    routes = route(
+        [r.id for r in rows],
+        [r.account_id for r in rows],
+        rules,
+        routing,
+        account_owners=account_owners,
+        last_owner=last_owner,
+    )
+    conn.execute(
+        insert(_ASSIGN),
+        [
+            {
+                "lead_id": r.lead_id,
+                "owner": r.owner,
+                "rule": r.rule,
+                "assigned_at": at,
+                "due_at": due,
+                "first_touch_at": None,
+                "contract_version": version,
+                "by_user": by_user,
+            }
+            for r in routes
+        ],
+    )
+    conn.execute(
+        update(_LEADS).where(_LEADS.c.id == bindparam("b_id")).values(owner=bindparam("b_owner")),
+        [{"b_id": r.lead_id, "b_owner": r.owner} for r in routes],
+    )
+    by_owner: dict[str, int] = {}
+    by_rule: dict[str, int] = {}
+    for r in routes:
+        by_owner[r.owner] = by_owner.get(r.owner, 0) + 1
+        by_rule[r.rule] = by_rule.get(r.rule, 0) + 1
+    return AssignResult(len(routes), by_owner, by_rule, version)
 
 
 def assign(
@@ -253,98 +393,43 @@ def assign(
     first_touch_hours: float | None = None,
     by_user: str | None = None,
 ) -> AssignResult:
-    """Give every MQL without an owner a sales owner and a first-touch deadline.
+    """Give every MQL without an owner a sales owner and a first-touch deadline from ``now``.
 
-    Owners come from the active contract's ``routing:`` section (rules, then the account's owner,
-    then round robin); ``owners`` is the round-robin pool when the contract has no routing. The
-    deadline is ``now`` plus the contract's ``sla.first_touch_hours`` working hours (none without
-    an ``sla:`` section, unless ``first_touch_hours`` is given). Assigning again assigns only the
-    new MQLs.
+    `qualify` already assigns its new MQLs when the contract has a ``routing:`` section; this is
+    for the rest (a contract without routing: ``owners`` is then the round-robin pool) and for
+    re-runs. Assigning again assigns only the new MQLs. See ``assign_on`` for the rules.
 
     >>> assign(store, now=datetime(2026, 3, 2, 9))  # doctest: +SKIP
     AssignResult(assigned=12, by_owner={'ana': 6, 'bo': 6}, ...)
     """
     with store.session() as s:
         version, contract = _active(s)
-        routing = contract.routing if contract is not None else None
-        if routing is None:
-            if not owners:
-                raise InvalidInput(
-                    "no sales owners to assign to: add a `routing:` section with `owners:` to the "
-                    "contract, or pass owners (`leadqual assign --owner ana@x.com --owner …`)",
-                    field="owners",
-                )
-            routing = Routing(tuple(dict.fromkeys(owners)))
-        rows = s.execute(
-            select(Lead.id, Lead.account_id)
-            .outerjoin(LeadAssignment, LeadAssignment.lead_id == Lead.id)
-            .where(Lead.stage == "mql", LeadAssignment.id.is_(None))
-            .order_by(Lead.id)
-        ).all()
-        account_owners: dict[int, str] = dict(
-            s.execute(  # type: ignore[arg-type]
-                select(Lead.account_id, func.min(LeadAssignment.owner))
-                .join(LeadAssignment, LeadAssignment.lead_id == Lead.id)
-                .where(Lead.account_id.is_not(None))
-                .group_by(Lead.account_id)
-            ).all()
+        lead_ids = list(
+            s.scalars(
+                select(Lead.id)
+                .outerjoin(LeadAssignment, LeadAssignment.lead_id == Lead.id)
+                .where(Lead.stage == "mql", LeadAssignment.id.is_(None))
+                .order_by(Lead.id)
+            )
         )
-        last_owner: dict[str, str] = {}
-        for name, owner in s.execute(
-            select(LeadAssignment.rule, LeadAssignment.owner).order_by(LeadAssignment.id)
-        ):
-            last_owner[name] = owner
-    if not rows:
+    routing = _routing_of(contract, owners)  # refuses a contract without routing and no owners
+    if not lead_ids:
         return AssignResult(0, {}, {}, version)
-    lead_ids = [r.id for r in rows]
-    rules: list[int | None] = [None] * len(rows)
+    features = None
     if routing.rules and contract is not None:
-        rules = matching_rules(_features(store, lead_ids, now, contract), routing)
-    routes = route(
-        lead_ids,
-        [r.account_id for r in rows],
-        rules,
-        routing,
-        account_owners=account_owners,
-        last_owner=last_owner,
-    )
-    due: list[datetime | None] = [None] * len(routes)
-    hours = contract.sla.first_touch_hours if contract and contract.sla else first_touch_hours
-    if hours is not None:
-        when = np.full(len(routes), np.datetime64(now, "s"))
-        due = (
-            add_working_hours(when, hours, calendar_of(contract)).astype("datetime64[us]").tolist()
-        )
+        features = _features(store, lead_ids, now, contract)
     with store.session() as s:
-        conn = s.connection()
-        conn.execute(
-            insert(_ASSIGN),
-            [
-                {
-                    "lead_id": r.lead_id,
-                    "owner": r.owner,
-                    "rule": r.rule,
-                    "assigned_at": now,
-                    "due_at": d,
-                    "first_touch_at": None,
-                    "contract_version": version,
-                    "by_user": by_user,
-                }
-                for r, d in zip(routes, due, strict=True)
-            ],
+        return assign_on(
+            s.connection(),
+            lead_ids,
+            at=now,
+            contract=contract,
+            version=version,
+            features=features,
+            owners=owners,
+            first_touch_hours=first_touch_hours,
+            by_user=by_user,
         )
-        conn.execute(
-            update(_LEADS)
-            .where(_LEADS.c.id == bindparam("b_id"))
-            .values(owner=bindparam("b_owner")),
-            [{"b_id": r.lead_id, "b_owner": r.owner} for r in routes],
-        )
-    by_owner: dict[str, int] = {}
-    by_rule: dict[str, int] = {}
-    for r in routes:
-        by_owner[r.owner] = by_owner.get(r.owner, 0) + 1
-        by_rule[r.rule] = by_rule.get(r.rule, 0) + 1
-    return AssignResult(len(routes), by_owner, by_rule, version)
 
 
 def reassign(store: Store, key: str, owner: str, *, now: datetime, by_user: str) -> Assignment:
@@ -518,17 +603,18 @@ def promote_sql(
     now: datetime,
     by_user: str | None,
     at: Mapping[int, datetime] | None = None,
+    events: pa.Table | None = None,
 ) -> list[StageMove]:
     """Move each of ``lead_ids`` that is ``mql``/``sal`` and passes the contract's SQL rule as
     of ``as_of`` to ``sql`` (one feature build for all of them). ``at``: the time of each move
-    (default ``as_of``)."""
+    (default ``as_of``); ``events``: the store's events, when the caller has read them."""
     if not lead_ids:
         return []
     with store.session() as s:
         version, contract = _active(s)
     if contract is None:
         return []
-    table = _features(store, lead_ids, as_of, contract)
+    table = _features(store, lead_ids, as_of, contract, events)
     ev = evaluate(table, contract).table
     passed = [
         lead_id
@@ -628,10 +714,15 @@ def _latest_bant(s: Session, lead_id: int) -> dict[str, bool]:
 
 
 def list_assignments(
-    store: Store, *, now: datetime, owner: str | None = None, overdue_only: bool = False
+    store: Store,
+    *,
+    now: datetime,
+    owner: str | None = None,
+    overdue_only: bool = False,
+    key: str | None = None,
 ) -> list[Assignment]:
-    """Assignments (newest first), optionally of one owner or only those overdue at ``now``:
-    a deadline passed and no first touch yet."""
+    """Assignments (newest first), optionally of one owner, of one lead (``key``) or only those
+    overdue at ``now``: a deadline passed and no first touch yet."""
     stmt = (
         select(LeadAssignment, Lead.key, Lead.stage)
         .join(Lead, Lead.id == LeadAssignment.lead_id)
@@ -646,6 +737,8 @@ def list_assignments(
             Lead.stage.in_(("mql", "sal")),
         )
     with store.session() as s:
+        if key is not None:
+            stmt = stmt.where(LeadAssignment.lead_id == _lead(s, key).id)
         rows = s.execute(stmt).all()
         _, contract = _active(s)
     late = [
@@ -760,3 +853,77 @@ def bant_answers(store: Store, key: str) -> list[BantAnswerView]:
             BantAnswerView(r.criterion, bool(r.confirmed), r.note, r.confirmed_by, r.confirmed_at)
             for r in rows
         ]
+
+
+@dataclass(frozen=True)
+class LeadHandoff:
+    """What sales did with one lead: its owner and first-touch deadline, every verdict (newest
+    first) and every BANT answer (oldest first; the latest per criterion counts)."""
+
+    key: str
+    stage: str
+    owner: str | None
+    assignment: Assignment | None
+    verdicts: list[FeedbackView]
+    bant: list[BantAnswerView]
+
+    @property
+    def bant_latest(self) -> dict[str, bool]:
+        return {a.criterion: a.confirmed for a in self.bant}
+
+    def as_dict(self) -> dict[str, Any]:
+        latest = self.bant_latest
+        return {
+            "key": self.key,
+            "stage": self.stage,
+            "owner": self.owner,
+            "assignment": self.assignment.as_dict() if self.assignment else None,
+            "verdicts": [v.as_dict() for v in self.verdicts],
+            # the shape of a lead's `bant` in `GET /leads/{key}`
+            "bant": [
+                {
+                    "criterion": a.criterion,
+                    "confirmed": a.confirmed,
+                    "note": a.note,
+                    "confirmed_by": a.by_user,
+                    "confirmed_at": a.at,
+                }
+                for a in self.bant
+            ],
+            "bant_latest": latest,
+            "bant_confirmed": all(latest.get(c, False) for c in BANT_CRITERIA),
+        }
+
+
+def lead_handoff(store: Store, key: str, *, now: datetime) -> LeadHandoff:
+    """The hand-off of one lead (``NotFound`` for an unknown key); ``now`` dates how overdue it is.
+
+    >>> lead_handoff(store, "ana@acme.com", now=datetime(2026, 3, 3)).as_dict()["verdicts"][0]
+    ... # doctest: +SKIP
+    {'key': 'ana@acme.com', 'verdict': 'rejected', 'reason': 'no_budget', 'by_user': 'bo', ...}
+    """
+    with store.session() as s:
+        lead = _lead(s, key)
+        found, stage, owner = lead.key, lead.stage, lead.owner
+    assignments = list_assignments(store, now=now, key=found)
+    return LeadHandoff(
+        key=found,
+        stage=stage,
+        owner=owner,
+        assignment=assignments[0] if assignments else None,
+        verdicts=list_feedback(store, key=found, limit=10_000),
+        bant=bant_answers(store, found),
+    )
+
+
+def lead_detail(store: Store, key: str, *, now: datetime) -> dict[str, Any]:
+    """``records.get_lead`` (reasons, score, events, history, BANT) with what sales did: its
+    ``assignment`` (owner, first-touch deadline) and its ``feedback`` (verdicts, newest first) —
+    what `GET /leads/{key}` answers."""
+    lead = get_lead(store, key)
+    handoff = lead_handoff(store, lead["key"], now=now)
+    return {
+        **lead,
+        "assignment": handoff.assignment.as_dict() if handoff.assignment else None,
+        "feedback": [v.as_dict() for v in handoff.verdicts],
+    }

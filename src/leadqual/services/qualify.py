@@ -2,6 +2,11 @@
 
 Deterministic for the same store, contract and as-of: the same leads move, with the same reasons.
 Running it twice changes nothing the second time.
+
+When the contract has a ``routing:`` section, the leads that become MQLs get a sales owner and a
+first-touch deadline (``sla:``, counted from ``as_of``) in the same transaction as their stage
+change, so `leadqual sla` sees them at once; a lead that is an MQL again keeps its owner and gets
+a new deadline.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Table, bindparam, insert, update
 
 from leadqual.contract.model import Contract
@@ -19,6 +25,7 @@ from leadqual.domain.lifecycle import STAGES
 from leadqual.features.build import build_features
 from leadqual.features.frames import StoreFrames, load_frames
 from leadqual.services.contracts import active_contract
+from leadqual.services.handoff import assign_on
 from leadqual.services.webhooks import OutboxMove, event_for_move, write_outbox
 from leadqual.store.database import Store
 from leadqual.store.models import Lead, StageChange
@@ -36,6 +43,7 @@ class QualifyResult:
     counts: dict[str, int]
     changes: int
     moves: dict[str, int] = field(default_factory=dict)  # "lead→mql": n
+    assigned: dict[str, int] = field(default_factory=dict)  # new MQLs per sales owner
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +52,7 @@ class QualifyResult:
             "counts": self.counts,
             "changes": self.changes,
             "moves": self.moves,
+            "assigned": self.assigned,
         }
 
 
@@ -80,7 +89,8 @@ def _record(
     version: int,
     as_of: datetime,
     now: datetime,
-) -> Counter[str]:
+    features: pa.Table,
+) -> tuple[Counter[str], dict[str, int]]:
     t = ev.table
     leads = [
         {
@@ -143,7 +153,20 @@ def _record(
             conn.execute(insert(_HISTORY), history)
             # Webhook notifications commit with the changes they announce (transactional outbox).
             write_outbox(conn, _announced(history), now=now)
-    return moves
+        assigned: dict[str, int] = {}
+        ends = {r["lead_id"]: r["new_stage"] for r in changed}
+        new_mqls = [lead_id for lead_id, stage in ends.items() if stage == "mql"]
+        if contract.routing is not None and new_mqls:
+            assigned = assign_on(
+                conn,
+                new_mqls,
+                at=as_of,
+                contract=contract,
+                version=version,
+                features=features,
+                renew=True,
+            ).by_owner
+    return moves, assigned
 
 
 def _announced(history: list[dict[str, Any]]) -> list[OutboxMove]:
@@ -179,7 +202,7 @@ def qualify(
     fresh = load_frames(store, until=as_of) if frames is None else _refresh(store, frames, as_of)
     table = build_features(fresh, as_of, contract).table
     ev, changed = settle(table, contract)
-    moves = _record(store, ev, changed, contract, info.version, as_of, now)
+    moves, assigned = _record(store, ev, changed, contract, info.version, as_of, now, table)
     counts = Counter(ev.table["new_stage"].to_pylist())
     return QualifyResult(
         as_of=as_of,
@@ -187,6 +210,7 @@ def qualify(
         counts={s: counts.get(s, 0) for s in STAGES},
         changes=sum(moves.values()),
         moves=dict(sorted(moves.items())),
+        assigned=dict(sorted(assigned.items())),
     )
 
 
