@@ -26,6 +26,7 @@ from leadqual import __version__
 from leadqual.errors import LeadqualError
 from leadqual.settings import Settings, load_settings
 from leadqual.store.database import Store, open_store
+from leadqual.web import mount_dashboard
 
 __all__ = ["create_app", "error_body"]
 
@@ -149,4 +150,5 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     for name in _ROUTERS:
         app.include_router(importlib.import_module(name).router)
     app.state.collector = _include_collector(app, the_store, settings)
+    mount_dashboard(app)  # the web pages under /app (docs/dashboard.md)
     return app
