@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from leadqual.contract import starter_contract_text
+from leadqual.services.assignments import reassign
 from leadqual.services.auth import ROLES, create_key, revoke_key
 from leadqual.services.contracts import propose_contract
-from leadqual.services.handoff import reassign
 from leadqual.services.webhooks import add_subscription
 from tests.api.conftest import NOW, Api
 from tests.factories import make_lead

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from leadqual.errors import Conflict
+from leadqual.services.assignments import list_assignments, overdue
 from leadqual.services.demo import run_demo
 from leadqual.services.feedback_sim import DEMO_OWNERS
-from leadqual.services.handoff import list_assignments, overdue
 from leadqual.services.scoring import list_scores
 from leadqual.settings import sqlite_url
 from leadqual.store.database import open_store

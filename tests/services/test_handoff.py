@@ -6,18 +6,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from leadqual.errors import Conflict, InvalidInput, NotFound
-from leadqual.services.handoff import (
-    accept,
-    assign,
-    bant_answers,
-    first_touch,
-    list_assignments,
-    list_feedback,
-    overdue,
-    reassign,
-    record_bant,
-    reject,
-)
+from leadqual.services.assignments import assign, list_assignments, overdue, reassign
+from leadqual.services.feedback import bant_answers, list_feedback
+from leadqual.services.handoff import accept, first_touch, record_bant, reject
 from leadqual.services.qualify import qualify
 from leadqual.services.webhooks import OutboxMove, write_outbox
 from leadqual.store.database import Store

@@ -9,8 +9,9 @@ import pytest
 from leadqual.errors import InvalidInput
 from leadqual.handoff.export import HUBSPOT_COLUMNS, SALESFORCE_COLUMNS
 from leadqual.services.alignment import alignment
+from leadqual.services.assignments import assign
 from leadqual.services.export import export_leads, export_rows
-from leadqual.services.handoff import accept, assign, first_touch, record_bant, reject
+from leadqual.services.handoff import accept, first_touch, record_bant, reject
 from leadqual.store.database import Store
 from tests.handoff.handoffdata import AS_OF, NOW, mql_store
 

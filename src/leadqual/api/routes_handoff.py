@@ -17,6 +17,8 @@ from leadqual.api.routes_meta import ERRORS, answers
 from leadqual.api.schemas import FeedbackPublic, LeadHandoffPublic
 from leadqual.handoff.feedback import REASONS
 from leadqual.handoff.webhooks import EVENTS
+from leadqual.services import assignments as assignment_service
+from leadqual.services import feedback as feedback_service
 from leadqual.services import handoff, webhooks
 from leadqual.services.alignment import alignment
 from leadqual.services.auth import Principal
@@ -123,7 +125,7 @@ def touch(request: Request, key: str, body: TouchIn, who: Sales) -> dict[str, An
     summary="Give a lead to another sales owner",
 )
 def reassign(request: Request, key: str, body: OwnerIn, who: Sales) -> dict[str, Any]:
-    return handoff.reassign(
+    return assignment_service.reassign(
         get_store(request), key, body.owner, now=_now(), by_user=who.user
     ).as_dict()
 
@@ -141,7 +143,7 @@ Read = [Depends(require("read"))]
     summary="What sales did with a lead: owner and SLA deadline, verdicts, BANT answers",
 )
 def lead_feedback(request: Request, key: str) -> dict[str, Any]:
-    return handoff.lead_handoff(get_store(request), key, now=_now()).as_dict()
+    return feedback_service.lead_handoff(get_store(request), key, now=_now()).as_dict()
 
 
 @router.get(
@@ -159,7 +161,8 @@ def feedback(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[Any]:
-    rows = handoff.list_feedback(get_store(request), verdict=verdict, limit=limit, offset=offset)
+    store = get_store(request)
+    rows = feedback_service.list_feedback(store, verdict=verdict, limit=limit, offset=offset)
     return [f.as_dict() for f in rows]
 
 
@@ -170,7 +173,7 @@ def feedback(
     summary="Assigned leads with their first-touch deadline, newest first",
 )
 def assignments(request: Request, owner: Owner = None, overdue: bool = False) -> list[Any]:
-    rows = handoff.list_assignments(
+    rows = assignment_service.list_assignments(
         get_store(request), now=_now(), owner=owner, overdue_only=overdue
     )
     return [a.as_dict() for a in rows]
@@ -183,7 +186,8 @@ def assignments(request: Request, owner: Owner = None, overdue: bool = False) ->
     summary="Open leads past their first-touch deadline, most overdue first",
 )
 def sla_overdue(request: Request, owner: Owner = None) -> list[Any]:
-    return [a.as_dict() for a in handoff.overdue(get_store(request), now=_now(), owner=owner)]
+    late = assignment_service.overdue(get_store(request), now=_now(), owner=owner)
+    return [a.as_dict() for a in late]
 
 
 @router.get(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from leadqual.api.auth import get_store, require
 from leadqual.api.routes_meta import ERRORS, answers
 from leadqual.api.schemas import LeadDetail, LeadsPublic
-from leadqual.services.handoff import lead_detail
+from leadqual.services.feedback import lead_detail
 from leadqual.services.records import LEAD_SORTS, LeadFilter, list_leads_page
 
 __all__ = ["naive_utc", "router"]

@@ -17,18 +17,10 @@ from leadqual.handoff.alignment import AlignmentReport, Group
 from leadqual.handoff.feedback import REASONS
 from leadqual.handoff.webhooks import EVENTS
 from leadqual.services.alignment import alignment
+from leadqual.services.assignments import Assignment, assign, overdue
 from leadqual.services.export import DEFAULT_STAGES, export_leads
 from leadqual.services.feedback_sim import simulate_feedback
-from leadqual.services.handoff import (
-    Assignment,
-    StageMove,
-    accept,
-    assign,
-    first_touch,
-    overdue,
-    record_bant,
-    reject,
-)
+from leadqual.services.handoff import StageMove, accept, first_touch, record_bant, reject
 from leadqual.services.webhooks import (
     add_subscription,
     deliver,

@@ -32,15 +32,9 @@ from sqlalchemy import or_, select
 
 from leadqual.contract.model import Contract
 from leadqual.handoff.sla import add_working_hours
+from leadqual.services.assignments import assign, calendar_of
 from leadqual.services.contracts import active_contract
-from leadqual.services.handoff import (
-    BANT_CRITERIA,
-    accept,
-    assign,
-    calendar_of,
-    promote_sql,
-    reject,
-)
+from leadqual.services.handoff import BANT_CRITERIA, accept, promote_sql, reject
 from leadqual.store.database import Store
 from leadqual.store.models import BantAnswer, Lead
 from leadqual.store.tables_handoff import SalesFeedback

@@ -24,8 +24,8 @@ from leadqual.decide.evaluate import Evaluation, settle
 from leadqual.domain.lifecycle import STAGES
 from leadqual.features.build import build_features
 from leadqual.features.frames import StoreFrames, load_frames
+from leadqual.services.assignments import assign_on
 from leadqual.services.contracts import active_contract
-from leadqual.services.handoff import assign_on
 from leadqual.services.webhooks import OutboxMove, event_for_move, write_outbox
 from leadqual.store.database import Store
 from leadqual.store.models import Lead, StageChange
