@@ -15,7 +15,9 @@ from leadqual.cli.common import AppState, app, emit_json
 from leadqual.cli.handoff import print_alignment
 from leadqual.cli.qualify import print_funnel, print_leads
 from leadqual.cli.score import print_scores
-from leadqual.services.demo import run_demo
+from leadqual.cli.serve import run_server
+from leadqual.errors import InvalidInput
+from leadqual.services.demo import DemoReport, demo_logins, run_demo
 from leadqual.settings import sqlite_url
 from leadqual.store.database import open_store
 
@@ -39,10 +41,22 @@ def demo_cmd(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the demo's report as JSON (docs/cli.md).")
     ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then open the dashboard on the demo's store: one key per role is printed to "
+            "sign in with (docs/dashboard.md); Ctrl-C stops it.",
+        ),
+    ] = False,
+    host: Annotated[str, typer.Option("--host", help="With --serve: interface.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="With --serve: TCP port.")] = 8000,
 ) -> None:
     """Simulate a B2B funnel, import it, apply the starter contract, qualify month by month with
     simulated sales feedback, and print the funnel, the top 10 leads with their reasons, the
     alignment report, discovered criteria, a backtest and the scoring model."""
+    if serve and not 0 < port < 65536:  # before the demo's minute of work, not after
+        raise InvalidInput(f"--port {port} is not a TCP port (1–65535)", field="port")
     console = Console(stderr=as_json)
     state = ctx.find_root().obj
     assert isinstance(state, AppState)
@@ -64,10 +78,22 @@ def demo_cmd(
         now=now,
         step=lambda msg: console.print(f"[dim]•[/] {msg}"),
     )
+    logins = demo_logins(store, now=now) if serve else {}
     store.dispose()
     if as_json:
         emit_json({"store": url, **report.as_json()})
-        return
+    else:
+        _print_report(report, console, url, directory, state)
+    if serve:
+        console.print(f"\n[bold]Dashboard[/]: http://{host}:{port}/app — sign in with a key:")
+        for role, key in logins.items():
+            console.print(f"  {role:<10} {key}", highlight=False)
+        run_server(url, host=host, port=port)
+
+
+def _print_report(
+    report: DemoReport, console: Console, url: str, directory: Path, state: AppState
+) -> None:
     planted = " and ".join(f"{c['field']} {c['op']} {c['value']}" for c in report.profile)
     console.print(f"\nPlanted ideal-customer profile (truth.json): [bold]{planted}[/]")
     for kind, res in report.imports.items():

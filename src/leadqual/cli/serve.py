@@ -11,7 +11,7 @@ from leadqual.cli.common import AppState, app
 from leadqual.errors import InvalidInput
 from leadqual.settings import load_settings
 
-__all__ = ["serve_cmd"]
+__all__ = ["run_server", "serve_cmd"]
 
 
 @app.command("serve")
@@ -23,9 +23,16 @@ def serve_cmd(
         int, typer.Option("--workers", help="Worker processes (each opens its own store).")
     ] = 1,
 ) -> None:
-    """Serve the REST API (docs at http://HOST:PORT/docs), /t.js and POST /collect. API requests
-    need a key: `leadqual users add NAME --role ROLE`, then `leadqual keys create --user NAME`;
+    """Serve the dashboard (http://HOST:PORT/app), the REST API (docs at /docs), /t.js and POST
+    /collect. The dashboard and the API need a key: `leadqual keys create --role ROLE --name N`;
     the tracker needs a site: `leadqual sites add DOMAIN` (docs/tracking.md)."""
+    state = ctx.find_root().obj
+    assert isinstance(state, AppState)
+    run_server(state.db, host=host, port=port, workers=workers)
+
+
+def run_server(db: str | None, *, host: str, port: int, workers: int = 1) -> None:
+    """Run the app under uvicorn on the store ``db`` (default: the settings') until stopped."""
     import os
 
     import uvicorn
@@ -34,9 +41,7 @@ def serve_cmd(
         raise InvalidInput(f"--port {port} is not a TCP port (1–65535)", field="port")
     if workers < 1:
         raise InvalidInput("--workers must be at least 1", field="workers")
-    state = ctx.find_root().obj
-    assert isinstance(state, AppState)
-    settings = load_settings(state.db)
+    settings = load_settings(db)
     # Workers are separate processes that build the app from the environment: hand the store
     # URL down that way (the app factory reads LEADQUAL_DATABASE_URL through the settings).
     os.environ["LEADQUAL_DATABASE_URL"] = settings.database_url

@@ -25,6 +25,7 @@ from leadqual.errors import Conflict, InvalidInput
 from leadqual.features.frames import load_frames
 from leadqual.handoff.alignment import AlignmentReport
 from leadqual.services.alignment import alignment
+from leadqual.services.auth import create_role_key
 from leadqual.services.backtest import compare
 from leadqual.services.contracts import ContractVersionInfo, apply_contract
 from leadqual.services.discovery import discover
@@ -39,10 +40,11 @@ from leadqual.simulate import simulate, write_funnel
 from leadqual.store.database import Store
 from leadqual.store.models import Lead
 
-__all__ = ["DEMO_END", "DemoReport", "run_demo"]
+__all__ = ["DEMO_END", "DEMO_ROLES", "DemoReport", "demo_logins", "run_demo"]
 
 DEMO_END = datetime(2026, 11, 30)
 IMPORT_ORDER = ("accounts", "contacts", "events", "deals")
+DEMO_ROLES = ("admin", "marketing", "sales", "viewer")
 
 
 @dataclass
@@ -180,3 +182,16 @@ def run_demo(
         report.scorecard = scorecard(store, now=now)
     lap("train+score")
     return report
+
+
+def demo_logins(store: Store, *, now: datetime) -> dict[str, str]:
+    """One new API key per role for the demo's dashboard (`leadqual demo --serve`), for the users
+    ``demo-admin``, ``demo-marketing``, ``demo-sales`` and ``demo-viewer``; role → key. Each key
+    is shown once: only its hash is stored.
+
+    >>> # demo_logins(store, now=now)["sales"]  →  'lq_…'
+    """
+    return {
+        role: create_role_key(store, role=role, name=f"demo-{role}", now=now).key
+        for role in DEMO_ROLES
+    }
