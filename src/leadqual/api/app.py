@@ -136,7 +136,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
         description=(
             "Lead qualification: leads with their fit, intent, score and reasons; the signed "
             "MQL/SQL contract; sales feedback. Send an API key as `Authorization: Bearer KEY` "
-            "(or `X-API-Key: KEY`); `leadqual keys create --user NAME` makes one."
+            "(or `X-API-Key: KEY`); `leadqual keys create --role ROLE --name NAME` makes one."
         ),
         docs_url="/docs",
         openapi_url="/openapi.json",
