@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from leadqual.domain.lifecycle import STAGES
 from leadqual.errors import InvalidInput, NotFound
@@ -91,24 +91,18 @@ def _page(s: Session, stmt: Any, limit: int, offset: int) -> tuple[int, list[Any
     return total, list(rows)
 
 
-def _latest_scores() -> Any:
-    latest = select(func.max(LeadScore.id).label("id")).group_by(LeadScore.lead_id).subquery()
-    return (
-        select(
-            LeadScore.lead_id,
-            LeadScore.p_win,
-            LeadScore.model_version,
-            LeadScore.reasons.label("score_reasons"),
-            LeadScore.scored_at,
-        )
-        .join(latest, latest.c.id == LeadScore.id)
-        .subquery("score")
-    )
-
-
-_SCORE = _latest_scores()
+# A lead's current score is its lead_scores row with no newer row (higher id) of the same lead.
+# SQLite answers this join with (lead_id, id) index probes per lead and PostgreSQL with a hash
+# anti-join; joining a grouped max(id) subquery instead made SQLite rescan the subquery for
+# every lead (quadratic), and a correlated max(id) per lead is slow on PostgreSQL.
+_SCORE = aliased(LeadScore, name="score")
+_NEWER = aliased(LeadScore, name="newer")
+_IS_LATEST_SCORE = and_(
+    _SCORE.lead_id == Lead.id,
+    ~exists().where(_NEWER.lead_id == _SCORE.lead_id, _NEWER.id > _SCORE.id),
+)
 LEAD_SORTS: dict[str, Any] = {
-    "score": _SCORE.c.p_win,
+    "score": _SCORE.p_win,
     "fit": Lead.fit,
     "intent": Lead.intent,
     "stage": Lead.stage,
@@ -167,15 +161,34 @@ def _leads_select() -> Any:
             Lead.created_at,
             Lead.reasons,
             Lead.qualified_at,
-            _SCORE.c.p_win,
-            _SCORE.c.model_version,
-            _SCORE.c.score_reasons,
-            _SCORE.c.scored_at,
+            _SCORE.p_win,
+            _SCORE.model_version,
+            _SCORE.reasons.label("score_reasons"),
+            _SCORE.scored_at,
         )
         .outerjoin(Account, Account.id == Lead.account_id)
         .outerjoin(Contact, Contact.id == Lead.contact_id)
-        .outerjoin(_SCORE, _SCORE.c.lead_id == Lead.id)
+        .outerjoin(_SCORE, _IS_LATEST_SCORE)
     )
+
+
+def _lead_conditions(where: LeadFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if where.stage is not None:
+        conditions.append(Lead.stage == where.stage)
+    if where.owner is not None:
+        conditions.append(Lead.owner == where.owner)
+    if where.since is not None:
+        conditions.append(or_(Lead.created_at >= where.since, Lead.stage_changed_at >= where.since))
+    if where.min_fit is not None:
+        conditions.append(Lead.fit >= where.min_fit)
+    if where.min_intent is not None:
+        conditions.append(Lead.intent >= where.min_intent)
+    if where.min_score is not None:
+        conditions.append(_SCORE.p_win >= where.min_score)
+    if where.account_domain is not None:
+        conditions.append(Account.domain == where.account_domain.strip().lower())
+    return conditions
 
 
 def list_leads_page(
@@ -191,23 +204,19 @@ def list_leads_page(
         raise InvalidInput(
             f"unknown stage {where.stage!r}; stages are {', '.join(STAGES)}", field="stage"
         )
-    stmt = _leads_select().order_by(*_order(sort))
-    if where.stage is not None:
-        stmt = stmt.where(Lead.stage == where.stage)
-    if where.owner is not None:
-        stmt = stmt.where(Lead.owner == where.owner)
-    if where.since is not None:
-        stmt = stmt.where(or_(Lead.created_at >= where.since, Lead.stage_changed_at >= where.since))
-    if where.min_fit is not None:
-        stmt = stmt.where(Lead.fit >= where.min_fit)
-    if where.min_intent is not None:
-        stmt = stmt.where(Lead.intent >= where.min_intent)
-    if where.min_score is not None:
-        stmt = stmt.where(_SCORE.c.p_win >= where.min_score)
+    conditions = _lead_conditions(where)
+    # The count joins only what the filters need: the outer joins cannot add or drop a lead
+    # (one account, one contact and one latest score at most), and skipping them is most of
+    # the count's time on a large store.
+    count = select(func.count()).select_from(Lead)
     if where.account_domain is not None:
-        stmt = stmt.where(Account.domain == where.account_domain.strip().lower())
+        count = count.outerjoin(Account, Account.id == Lead.account_id)
+    if where.min_score is not None:
+        count = count.outerjoin(_SCORE, _IS_LATEST_SCORE)
+    stmt = _leads_select().where(*conditions).order_by(*_order(sort))
     with store.session() as s:
-        total, rows = _page(s, stmt, limit, offset)
+        total = s.scalar(count.where(*conditions)) or 0
+        rows = s.execute(stmt.limit(limit).offset(offset)).all()
     return Page([_lead_row(r) for r in rows], total, limit, offset)
 
 
