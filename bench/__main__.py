@@ -11,6 +11,9 @@ BENCHES = (
     "bench.backtest",
     "bench.discover",
     "bench.scoring",
+    "bench.ip_lookup",
+    "bench.collector",
+    "bench.intent_features",
 )
 
 
