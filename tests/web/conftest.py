@@ -55,10 +55,11 @@ class Site:
 
 
 @pytest.fixture
-def site(sqlite_store: Store, sqlite_db_url: str) -> Iterator[Site]:
-    """One MQL (with an event) and one plain lead under the starter contract; a user per role."""
-    apply_contract(sqlite_store, starter_contract_text(), source="starter", author="t", now=NOW)
-    with sqlite_store.session() as s:
+def site(store: Store, db_url: str) -> Iterator[Site]:
+    """One MQL (with an event) and one plain lead under the starter contract; a user per role.
+    On SQLite and on PostgreSQL."""
+    apply_contract(store, starter_contract_text(), source="starter", author="t", now=NOW)
+    with store.session() as s:
         acme = make_account(s, domain="acme.example")
         mql = make_lead(
             s, acme, email="ana@acme.example", fit=80.0, intent=40.0, stage="mql", owner="sam"
@@ -68,11 +69,12 @@ def site(sqlite_store: Store, sqlite_db_url: str) -> Iterator[Site]:
         mql_key = mql.key
     keys = {}
     for role in ROLES:
-        add_user(sqlite_store, f"{role}-user", role=role, now=NOW)
-        keys[role] = create_key(sqlite_store, f"{role}-user", now=NOW).key
-    app = create_app(sqlite_store, Settings(database_url=sqlite_db_url))
-    with TestClient(app, base_url="http://127.0.0.1") as client:
-        yield Site(client, sqlite_store, keys, mql_key)
+        add_user(store, f"{role}-user", role=role, now=NOW)
+        keys[role] = create_key(store, f"{role}-user", now=NOW).key
+    app = create_app(store, Settings(database_url=db_url))
+    # A real loopback address: the collector resolves the client's IP (and refuses "testclient").
+    with TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000)) as client:
+        yield Site(client, store, keys, mql_key)
 
 
 # -- the browser tests ---------------------------------------------------------------------------

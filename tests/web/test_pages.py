@@ -8,7 +8,7 @@ import re
 
 from starlette.requests import Request
 
-from leadqual.services.handoff import list_feedback
+from leadqual.services.feedback import list_feedback
 from leadqual.store.models import LeadScore
 from leadqual.web.pages_leads import PAGE_SIZE
 from leadqual.web.session import COOKIE, read_session

@@ -11,7 +11,14 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from leadqual.errors import LeadqualError
-from leadqual.web import pages_contract, pages_leads, pages_login, pages_reports
+from leadqual.web import (
+    pages_contract,
+    pages_leads,
+    pages_login,
+    pages_reports,
+    pages_visitors,
+)
+from leadqual.web.cache import ReportCache
 from leadqual.web.rendering import STATIC_DIR, render
 from leadqual.web.session import LoginRequired, read_session
 
@@ -58,7 +65,8 @@ def _to_login(request: Request, _exc: Exception) -> Response:
 
 def mount_dashboard(app: FastAPI) -> None:
     """Add the dashboard to ``app`` (made by ``create_app``: its state holds the store)."""
-    for module in (pages_login, pages_leads, pages_reports, pages_contract):
+    app.state.report_cache = ReportCache()
+    for module in (pages_login, pages_leads, pages_visitors, pages_reports, pages_contract):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="dashboard-static")
     app.add_exception_handler(LoginRequired, _to_login)

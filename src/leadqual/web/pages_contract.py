@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from leadqual.backtest.tradeoff import Vary
 from leadqual.contract.model import Contract
-from leadqual.errors import NotFound
+from leadqual.errors import InvalidInput, NotFound
 from leadqual.services.auth import Forbidden
+from leadqual.services.backtest import tradeoff
 from leadqual.services.contracts import (
     TEAMS,
     ContractVersionInfo,
@@ -19,7 +22,9 @@ from leadqual.services.contracts import (
     list_proposals,
     propose_contract,
 )
-from leadqual.web.rendering import render
+from leadqual.services.discovery import discover
+from leadqual.web.cache import CachedReport, ReportCache
+from leadqual.web.rendering import render, render_fragment
 from leadqual.web.session import Viewer, check_csrf, current_viewer, utc_now
 
 __all__ = ["router"]
@@ -32,6 +37,7 @@ NOTICES = {
     "activated": "Both teams have signed: the new version is active.",
 }
 MAX_CONTRACT_CHARS = 200_000
+VARY: dict[str, Vary] = {"fit": "fit", "intent": "intent"}
 
 
 def teams_for(viewer: Viewer) -> tuple[str, ...]:
@@ -101,3 +107,68 @@ def approve(
     )
     notice = "activated" if info.activated_at is not None else "approved"
     return RedirectResponse(f"/app/contract?notice={notice}", status_code=303)
+
+
+def _cached(
+    request: Request, key: tuple[object, ...], compute: Callable[[], object], refresh: bool
+) -> tuple[CachedReport, Any, str | None]:
+    """The report from the app's cache (computed on a miss) — or why it cannot be computed,
+    which is cached too: finding that out can take as long as the report."""
+
+    def attempt() -> tuple[object, str | None]:
+        try:
+            return compute(), None
+        except (InvalidInput, NotFound) as exc:  # e.g. no threshold to vary, too few customers
+            return None, exc.message
+
+    cache: ReportCache = request.app.state.report_cache
+    found = cache.get(key, attempt, now=utc_now(), refresh=refresh)
+    value, error = found.value
+    return found, value, error
+
+
+@router.get("/contract/tradeoff", response_class=HTMLResponse)
+def tradeoff_part(
+    request: Request,
+    viewer: CurrentViewer,
+    vary: Annotated[str, Query(max_length=10)] = "fit",
+    refresh: bool = False,
+) -> Response:
+    """The active contract's backtest: MQL volume, precision and recall as the mql rule's
+    ``vary`` threshold moves (seconds to compute: cached per contract version)."""
+    if vary not in VARY:
+        raise InvalidInput(f"vary must be one of {', '.join(VARY)}, not {vary!r}", field="vary")
+    store = request.app.state.store
+    info, contract = active_contract(store)
+    found, curve, error = _cached(
+        request,
+        ("tradeoff", info.version, vary),
+        lambda: tradeoff(store, contract, vary=VARY[vary], now=utc_now()),
+        refresh,
+    )
+    data = curve.as_json() if curve is not None else None
+    return render_fragment(
+        request,
+        "tradeoff.html",
+        {"info": info, "found": found, "data": data, "error": error, "vary": vary, "varies": VARY},
+        title=f"Backtest of contract version {info.version}",
+        active="contract",
+    )
+
+
+@router.get("/contract/discovery", response_class=HTMLResponse)
+def discovery_part(request: Request, viewer: CurrentViewer, refresh: bool = False) -> Response:
+    """The criteria discovery finds in the won and lost history, with their evidence."""
+    store = request.app.state.store
+    info, _contract = active_contract(store)
+    found, found_report, error = _cached(
+        request, ("discovery", info.version), lambda: discover(store, now=utc_now()), refresh
+    )
+    report = found_report.as_json() if found_report is not None else None
+    return render_fragment(
+        request,
+        "discovery.html",
+        {"info": info, "found": found, "report": report, "error": error},
+        title="Discovered criteria",
+        active="contract",
+    )

@@ -17,10 +17,11 @@ from leadqual.services.records import LeadFilter, get_account, get_lead, list_le
 from leadqual.web.rendering import render
 from leadqual.web.session import Viewer, check_csrf, current_viewer, utc_now
 
-__all__ = ["FEED_SORTS", "PAGE_SIZE", "router"]
+__all__ = ["FEED_SORTS", "PAGE_SIZE", "VISITING_MINUTES", "lead_url", "router"]
 
 router = APIRouter()
 PAGE_SIZE = 50
+VISITING_MINUTES = 30  # the "visiting now" strip's window (pages_visitors)
 FEED_SORTS = {
     "-score": "Score (best first)",
     "-fit": "Fit (best first)",
@@ -112,6 +113,7 @@ def feed(
             "next_link": (
                 page_link(page.offset + PAGE_SIZE) if page.offset + PAGE_SIZE < page.total else None
             ),
+            "visiting_minutes": VISITING_MINUTES,
             "active": "leads",
         },
     )

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from leadqual.errors import InvalidInput, NotFound
 from leadqual.handoff.feedback import REASONS
 from leadqual.services.alignment import alignment
-from leadqual.services.leads import funnel
+from leadqual.services.leads import funnel, funnel_options, monthly_funnel
 from leadqual.services.monitoring import model_report
-from leadqual.web.monthly import funnel_by_month
 from leadqual.web.rendering import render
 from leadqual.web.session import Viewer, current_viewer, utc_now
 
@@ -21,6 +20,7 @@ __all__ = ["router"]
 router = APIRouter()
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
 SERIES_LABELS = {"leads": "New leads", "mql": "MQL", "sql": "SQL", "customer": "Won"}
+PERIOD_LABELS = {"month": "Month", "week": "Week (from Monday)"}
 
 
 @router.get("/alignment", response_class=HTMLResponse)
@@ -39,25 +39,41 @@ def alignment_page(request: Request, viewer: CurrentViewer) -> Response:
 
 
 @router.get("/funnel", response_class=HTMLResponse)
-def funnel_page(request: Request, viewer: CurrentViewer) -> Response:
+def funnel_page(
+    request: Request,
+    viewer: CurrentViewer,
+    by: Annotated[str, Query(max_length=10)] = "month",
+    source: Annotated[str, Query(max_length=50)] = "",
+    segment: Annotated[str, Query(max_length=120)] = "",
+) -> Response:
     store = request.app.state.store
-    totals = funnel(store).as_json()
-    monthly = funnel_by_month(store).as_json()
+    over_time = monthly_funnel(
+        store, by=by, source=source.strip() or None, segment=segment.strip() or None
+    )
     chart: dict[str, Any] = {
-        "labels": monthly["months"],
+        "labels": over_time.periods,
         "datasets": [
             {"label": SERIES_LABELS[name], "data": values}
-            for name, values in monthly["series"].items()
+            for name, values in over_time.series.items()
         ],
+    }
+    stays = over_time.time_in_stage
+    stage_chart = {
+        "labels": list(stays),
+        "values": [t.median_days for t in stays.values()],
     }
     return render(
         request,
         "funnel.html",
         {
-            "funnel": totals,
-            "monthly": monthly,
+            "funnel": funnel(store).as_json(),
+            "over_time": over_time,
+            "options": funnel_options(store),
+            "filters": {"by": by, "source": source, "segment": segment},
+            "periods": PERIOD_LABELS,
             "labels": SERIES_LABELS,
             "chart": chart,
+            "stage_chart": stage_chart,
             "active": "funnel",
         },
     )

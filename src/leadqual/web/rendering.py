@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from leadqual.handoff.feedback import REASONS
 
-__all__ = ["HEADERS", "NAV", "STATIC_DIR", "render"]
+__all__ = ["HEADERS", "NAV", "STATIC_DIR", "render", "render_fragment"]
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -69,4 +69,19 @@ def render(
     context = {"viewer": getattr(request.state, "viewer", None), **context}
     return _templates.TemplateResponse(
         request, name, context, status_code=status_code, headers=HEADERS
+    )
+
+
+def render_fragment(
+    request: Request, partial: str, context: dict[str, Any], *, title: str, active: str
+) -> HTMLResponse:
+    """A part of a page that is slow or live (``templates/partials/PARTIAL``): alone when
+    ``static/fragments.js`` asks for it (``?fragment=1``), else as a page of its own — so the
+    link that loads it works without JavaScript too."""
+    if request.query_params.get("fragment") == "1":
+        return render(request, f"partials/{partial}", context)
+    return render(
+        request,
+        "fragment_page.html",
+        {**context, "partial": f"partials/{partial}", "title": title, "active": active},
     )

@@ -4,20 +4,23 @@
   "use strict";
   var PALETTE = ["#0b4f8a", "#d9822b", "#116329", "#7b2d8b", "#a4161a", "#4d5560"];
 
+  var root = document;
+
   function data(id) {
-    var el = document.getElementById(id);
+    var el = root.querySelector("#" + id);
     return el ? JSON.parse(el.textContent) : null;
   }
 
   function draw(canvasId, config) {
-    var canvas = document.getElementById(canvasId);
-    if (!canvas || typeof Chart === "undefined") { return; }
+    var canvas = root.querySelector("#" + canvasId);
+    if (!canvas || typeof Chart === "undefined" || Chart.getChart(canvas)) { return; }
     config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false },
       config.options || {});
     new Chart(canvas, config);
   }
 
-  function ready() {
+  function drawAll(within) {
+    root = within || document;
     var funnel = data("funnel-data");
     if (funnel) {
       draw("funnel-chart", {
@@ -65,7 +68,42 @@
         options: { scales: { y: { min: 0.5, max: 1 } } }
       });
     }
+    var stages = data("stage-data");
+    if (stages) {
+      draw("stage-chart", {
+        type: "bar",
+        data: { labels: stages.labels,
+          datasets: [{ label: "Median days", data: stages.values, backgroundColor: PALETTE[2] }] },
+        options: { indexAxis: "y", plugins: { legend: { display: false } },
+          scales: { x: { beginAtZero: true, title: { display: true, text: "Days" } } } }
+      });
+    }
+    var tradeoff = data("tradeoff-data");
+    if (tradeoff) {
+      var xs = tradeoff.points.map(function (p) { return p.threshold; });
+      draw("tradeoff-chart", {
+        type: "line",
+        data: { labels: xs, datasets: [
+          { label: "MQLs", data: tradeoff.points.map(function (p) { return p.mql; }),
+            borderColor: PALETTE[0], backgroundColor: PALETTE[0], yAxisID: "volume" },
+          { label: "Precision", data: tradeoff.points.map(function (p) { return p.precision; }),
+            borderColor: PALETTE[1], backgroundColor: PALETTE[1], yAxisID: "share", spanGaps: true },
+          { label: "Recall", data: tradeoff.points.map(function (p) { return p.recall; }),
+            borderColor: PALETTE[2], backgroundColor: PALETTE[2], yAxisID: "share", spanGaps: true }
+        ] },
+        options: { scales: {
+          x: { title: { display: true, text: tradeoff.vary + " threshold (now " + tradeoff.current + ")" } },
+          volume: { type: "linear", position: "left", beginAtZero: true,
+            title: { display: true, text: "MQLs" } },
+          share: { type: "linear", position: "right", min: 0, max: 1,
+            title: { display: true, text: "Precision / recall" }, grid: { drawOnChartArea: false } }
+        } }
+      });
+    }
   }
+
+  function ready() { drawAll(document); }
+  window.leadqualCharts = { drawAll: drawAll };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ready);
