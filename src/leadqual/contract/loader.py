@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -38,7 +39,7 @@ from leadqual.contract.model import (
     StageRules,
 )
 from leadqual.errors import ContractError, InvalidInput, NotFound
-from leadqual.features.schema import EVENT_TYPES
+from leadqual.features.schema import DEFAULT_PAGES, EVENT_TYPES
 
 __all__ = ["load_contract", "load_contract_file", "starter_contract_text"]
 
@@ -52,6 +53,7 @@ _TOP = {
     "stages": False,
     "routing": False,
     "sla": False,
+    "pages": False,
 }
 _ROUTING = {"owners": True, "rules": False, "account_owner": False}
 _ROUTING_RULE = {"name": True, "when": True, "owners": True}
@@ -79,6 +81,12 @@ _STAGES = {"mql": False, "sql": False, "disqualify": False, "recycle": False}
 _RECYCLE = {"intent_below": False, "for_days": False}
 
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+# Page categories (the `pages:` section) become the intent pipeline's `views_<category>` columns.
+_CATEGORY = re.compile(r"^[a-z][a-z0-9_]*$")
+_OTHER_PAGES = "other"
+_PATTERN_PREFIX = re.compile(r"^([a-z]+):")
+# Features that read one page category, by the category they read.
+_CATEGORY_FEATURES = {"pricing_seconds_30d": "pricing"}
 _KIND_WORDS = {
     "str": "text",
     "int": "a number",
@@ -331,6 +339,7 @@ class _Reader:
         stages = self.stages(top.get("stages"))
         routing = self.routing(top["routing"]) if "routing" in top else None
         sla = self.sla(top["sla"]) if "sla" in top else None
+        pages = self.pages(top["pages"]) if "pages" in top else dict(DEFAULT_PAGES)
         if ("routing" in top and routing is None) or ("sla" in top and sla is None):
             return None
         if (
@@ -340,8 +349,10 @@ class _Reader:
             or fit is None
             or intent is None
             or stages is None
+            or pages is None
         ):
             return None
+        self.pages_used(root, top, pages, fit, stages, routing)
         return Contract(
             name=name,
             description=description,
@@ -353,6 +364,7 @@ class _Reader:
             sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
             routing=routing,
             sla=sla,
+            pages=pages,
         )
 
     def signed_by(self, node: Node) -> dict[str, str] | None:
@@ -490,6 +502,153 @@ class _Reader:
         if below is None or days is None:
             return None
         return Recycle(below, days)
+
+    # -- page categories -----------------------------------------------------------------------
+
+    def pages(self, node: Node) -> dict[str, tuple[str, ...]] | None:
+        """`pages:` — `{category: [pattern, ...]}`, in order (the first match wins)."""
+        if not isinstance(node, MappingNode):
+            self.add(
+                node,
+                "pages",
+                "expected `category: [patterns]` lines, e.g. `pricing: [/pricing*, /plans*]`, "
+                f"got {self.kind(node)}",
+            )
+            return None
+        if not node.value:
+            self.add(
+                node,
+                "pages",
+                "give at least one category, or leave `pages:` out for the "
+                "default categories (" + ", ".join(DEFAULT_PAGES) + ")",
+            )
+            return None
+        out: dict[str, tuple[str, ...]] = {}
+        seen: dict[str, Node] = {}
+        ok = True
+        for key_node, value_node in node.value:
+            name = self.category(key_node)
+            if name is None:
+                ok = False
+                continue
+            if name in seen:
+                self.add(
+                    key_node,
+                    "pages",
+                    f"duplicate category `{name}` (also at line {seen[name].start_mark.line + 1})",
+                )
+                ok = False
+                continue
+            seen[name] = key_node
+            patterns = self.patterns(value_node, f"pages.{name}")
+            if patterns is None:
+                ok = False
+            else:
+                out[name] = patterns
+        return out if ok else None
+
+    def category(self, node: Node) -> str | None:
+        name = self.text(node, "pages")
+        if name is None:
+            return None
+        if name == _OTHER_PAGES:
+            self.add(
+                node,
+                "pages",
+                "`other` holds the pages no category matches and takes no patterns; leave it out",
+            )
+            return None
+        if not _CATEGORY.match(name):
+            fixed = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
+            fixed = fixed if _CATEGORY.match(fixed) else "pricing"
+            self.add(
+                node,
+                "pages",
+                f"category `{name}`: a category starts with a lower-case letter and uses "
+                f"lower-case letters, digits and `_` (it becomes the column `views_<category>`), "
+                f"e.g. `{fixed}`",
+            )
+            return None
+        return name
+
+    def patterns(self, node: Node, path: str) -> tuple[str, ...] | None:
+        items = self.sequence(node, path, "URL path patterns", "pattern")
+        if items is None or not items:
+            return None
+        out: list[str] = []
+        for i, item in enumerate(items):
+            pattern = self.text(item, f"{path}[{i}]")
+            if pattern is not None and self.pattern_problem(item, f"{path}[{i}]", pattern):
+                pattern = None
+            if pattern is not None:
+                out.append(pattern)
+        return tuple(out) if len(out) == len(items) else None
+
+    def pattern_problem(self, node: Node, path: str, pattern: str) -> bool:
+        """Report what is wrong with one pattern (True if anything is)."""
+        if not pattern:
+            self.add(node, path, "a pattern cannot be empty")
+            return True
+        if pattern.startswith("re:"):
+            try:
+                re.compile(pattern[3:])
+            except re.error as exc:
+                self.add(node, path, f"`{pattern}` is not a regular expression: {exc}")
+                return True
+            if any(c.isupper() for c in re.sub(r"\\.", "", pattern[3:])):
+                self.add(
+                    node,
+                    path,
+                    f"`{pattern}`: paths are lower-cased before matching, so upper-case "
+                    f"letters never match; write `{pattern.lower()}`",
+                )
+                return True
+            return False
+        prefix = _PATTERN_PREFIX.match(pattern)
+        if prefix is not None:
+            word = prefix.group(0)
+            self.add(
+                node,
+                path,
+                f"unknown pattern prefix `{word}`{did_you_mean(word, ['re:'])}"
+                " (a pattern is a glob such as `/pricing*`, or `re:` and a regular expression)",
+            )
+            return True
+        if not pattern.startswith(("/", "*")):
+            self.add(
+                node,
+                path,
+                f"`{pattern}`: a glob is matched against the whole path, which starts with `/`; "
+                f"write `/{pattern}` (or `*/{pattern}` for any depth)",
+            )
+            return True
+        return False
+
+    def pages_used(
+        self,
+        root: Node,
+        top: dict[str, Node],
+        pages: dict[str, tuple[str, ...]],
+        fit: tuple[Criterion, ...],
+        stages: StageRules,
+        routing: Routing | None,
+    ) -> None:
+        """A feature that reads one page category needs that category in `pages:`."""
+        used: set[str] = set()
+        for e in [c.when for c in fit] + [stages.mql, stages.sql]:
+            used |= e.fields
+        for c in stages.disqualify:
+            used |= c.when.fields
+        for r in routing.rules if routing is not None else ():
+            used |= r.when.fields
+        for feature, category in _CATEGORY_FEATURES.items():
+            if feature in used and category not in pages:
+                self.add(
+                    top.get("pages", root),
+                    "pages",
+                    f"`{feature}` counts time on `{category}` pages, but `pages:` has no "
+                    f"`{category}` category{did_you_mean(category, pages)}",
+                )
 
     # -- routing and SLA -----------------------------------------------------------------------
 

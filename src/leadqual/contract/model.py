@@ -3,10 +3,12 @@ qualify, backtests and the API read."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from leadqual.contract.expression import Expression
+from leadqual.features.schema import DEFAULT_PAGES
 
 __all__ = [
     "DEFAULT_HALF_LIFE_DAYS",
@@ -124,6 +126,28 @@ class Contract:
     sha256: str = ""
     routing: Routing | None = field(default=None, hash=False)
     sla: Sla | None = field(default=None, hash=False)
+    # Page categories by URL path pattern (the `pages:` section; docs/intent.md).
+    pages: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_PAGES), hash=False
+    )
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """Every feature a condition of the contract reads (fit, stage and routing rules; a
+        signal's `where` reads event fields, not features).
+
+        >>> from leadqual.contract.loader import load_contract, starter_contract_text
+        >>> "employees" in load_contract(starter_contract_text()).fields
+        True
+        """
+        exprs = [c.when for c in self.fit]
+        exprs += [self.stages.mql, self.stages.sql, *(c.when for c in self.stages.disqualify)]
+        if self.routing is not None:
+            exprs += [r.when for r in self.routing.rules]
+        out: set[str] = set()
+        for e in exprs:
+            out |= e.fields
+        return frozenset(out)
 
     @property
     def max_fit(self) -> float:
@@ -196,6 +220,7 @@ class Contract:
                     for r in self.routing.rules
                 ],
             },
+            "pages": {name: list(patterns) for name, patterns in self.pages.items()},
             "sla": None
             if self.sla is None
             else {

@@ -7,9 +7,10 @@ a feature table as of a past date holds no information from after it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
@@ -19,26 +20,34 @@ import pyarrow.compute as pc
 from leadqual.contract.model import Contract
 from leadqual.domain.persona import department_of, seniority_of
 from leadqual.duck import connect
+from leadqual.errors import InvalidInput
 from leadqual.features.events import (
     BEHAVIOUR,
     DAY,
+    INTENT_EVENT_COLUMNS,
     EventColumns,
     epoch_seconds,
     prepare_events,
     signal_matches,
 )
 from leadqual.features.frames import StoreFrames
-from leadqual.features.schema import FEATURES
+from leadqual.features.schema import FEATURES, INTENT_FEATURES, INTENT_WINDOW_DAYS, feature
+
+if TYPE_CHECKING:
+    from leadqual.features.engines import EventSource
 
 __all__ = [
+    "AccountIntent",
     "FeatureTable",
     "assemble",
     "build_features",
     "capped",
     "ident_confidence",
+    "intent_columns",
     "lead_columns",
     "sales_columns",
     "signal_matches",
+    "uses_intent",
     "window_counts",
 ]
 
@@ -155,6 +164,99 @@ def ident_confidence(events: pa.Table, lead_ids: np.ndarray, cut: np.ndarray) ->
     return best
 
 
+def uses_intent(contract: Contract) -> bool:
+    """Whether a condition of ``contract`` reads an account-level intent feature (only then are
+    they computed: the Ibis pipeline costs a DuckDB run per as-of)."""
+    return not contract.fields.isdisjoint(INTENT_FEATURES)
+
+
+class AccountIntent:
+    """The account-level intent features (``schema.INTENT_FEATURES``) at any as-of: the Ibis
+    pipeline ``intent_features(..., by="account_id")`` on DuckDB over the page views of
+    ``events`` (loaded once) in the ``INTENT_WINDOW_DAYS`` days before each as-of.
+
+    >>> # intent = AccountIntent(frames.events, contract.pages)
+    >>> # intent.at(datetime(2026, 3, 31))  # account_id, visits_30d, visitors_30d, …
+    """
+
+    def __init__(
+        self, events: pa.Table, pages: Mapping[str, Sequence[str]], *, min_events: int = 1
+    ) -> None:
+        missing = sorted(INTENT_EVENT_COLUMNS - set(events.column_names))
+        if missing:
+            raise InvalidInput(
+                "the account-level intent features (visits_30d, …) need the events' "
+                + ", ".join(missing)
+                + " columns; load the frames with event_columns(signals, intent=True)",
+                field="events",
+            )
+        keep = pc.and_(
+            pc.fill_null(pc.equal(events["type"], "page_view"), False),
+            pc.is_valid(events["account_id"]),
+        )
+        self.views = events.filter(keep).select(sorted(INTENT_EVENT_COLUMNS))
+        self.pages = pages
+        self._source: EventSource | None = None
+
+    def at(self, as_of: datetime) -> pa.Table | None:
+        """One row per account with a page view in the window: ``account_id`` and the
+        features; None when there is no page view at all (no tracker data)."""
+        if self.views.num_rows == 0:
+            return None
+        if self._source is None:
+            # Ibis is imported here, not at the top: only contracts that use these features pay
+            # for it (a third of a second), and the table goes to DuckDB once per series.
+            from leadqual.features.engines import duckdb_arrow
+
+            self._source = duckdb_arrow(self.views)
+        from leadqual.features.intent import intent_features
+
+        e = self._source.events
+        since = as_of - timedelta(days=INTENT_WINDOW_DAYS)
+        expr = intent_features(
+            e.filter(e.occurred_at >= since), as_of, by="account_id", categories=self.pages
+        )
+        got = self._source.run(expr.select("account_id", *INTENT_FEATURES.values()))
+        return got.rename_columns(["account_id", *INTENT_FEATURES])
+
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+            self._source = None
+
+
+_ARROW = {"int": pa.int64(), "float": pa.float64()}
+
+
+def intent_columns(
+    per_account: pa.Table | None, leads: pa.Table, valid: np.ndarray | None = None
+) -> dict[str, pa.Array]:
+    """The account-level intent features per lead (in ``leads`` order) from ``per_account``
+    (``AccountIntent.at``): null for a lead without an account, whose account had no page view
+    in the window, or where ``valid`` (a bool per lead) is False."""
+    n = leads.num_rows
+    kinds = {name: _ARROW[feature(name).kind] for name in INTENT_FEATURES}
+    if per_account is None or per_account.num_rows == 0:
+        return {name: pa.nulls(n, kinds[name]) for name in INTENT_FEATURES}
+    if "account_id" not in leads.column_names:
+        raise InvalidInput("the leads frame has no account_id column; read it with load_frames")
+    accounts = per_account["account_id"].to_numpy()
+    order = np.argsort(accounts, kind="stable")
+    accounts = accounts[order]
+    lead_accounts = pc.fill_null(leads["account_id"], -1).to_numpy()
+    row = np.clip(np.searchsorted(accounts, lead_accounts), 0, accounts.size - 1)
+    found = accounts[row] == lead_accounts
+    if valid is not None:
+        found &= valid
+    take = pa.array(np.where(found, order[row], 0))
+    mask = pa.array(~found)
+    out: dict[str, pa.Array] = {}
+    for name in INTENT_FEATURES:
+        values = per_account[name].take(take).combine_chunks()
+        out[name] = pc.if_else(mask, pa.scalar(None, kinds[name]), values.cast(kinds[name]))
+    return out
+
+
 def assemble(
     static: dict[str, Any],
     stage: pa.Array | pa.ChunkedArray,
@@ -165,10 +267,16 @@ def assemble(
     intent_window_start: np.ndarray,
     signals_in_window: np.ndarray,
     confidence: np.ndarray | None = None,
+    intent: Mapping[str, pa.Array] | None = None,
 ) -> pa.Table:
     """The feature table, columns in the documented order (``confidence``: the leads'
-    ``ident_confidence``, NaN or absent for none)."""
+    ``ident_confidence``, NaN or absent for none; ``intent``: the account-level intent features,
+    ``intent_columns``, all null when absent)."""
     cols = dict(static)
+    n = len(cut)
+    for name in INTENT_FEATURES:
+        kind = _ARROW[feature(name).kind]
+        cols[name] = intent[name] if intent is not None else pa.nulls(n, kind)
     cols["stage"] = stage
     for name in BEHAVIOUR:
         cols[name] = pa.array(counts[name], pa.int64())
@@ -211,6 +319,7 @@ def build_features(
     *,
     cutoffs: pa.Array | None = None,
     events: EventColumns | None = None,
+    intent: bool | None = None,
 ) -> FeatureTable:
     """The feature table as of ``as_of`` under ``contract``'s intent signals (fit is computed
     by qualification, from the contract's criteria over these columns).
@@ -219,6 +328,11 @@ def build_features(
     every lead its own point in time — e.g. the day its first deal was created — so that nothing
     a lead did after its cutoff reaches its row. ``events``: the frames' events already prepared
     (``prepare_events``) by a caller that builds several tables.
+
+    ``intent``: compute the account-level intent features (``visits_30d``, …; else they are
+    null) — by default only when a condition of ``contract`` reads one (``uses_intent``). They
+    are computed at ``as_of`` only: a lead whose cutoff is earlier gets nulls there, never
+    figures from after its cutoff (docs/intent.md).
     """
     leads = frames.leads
     lead_ids = leads.column("lead_id").to_numpy()
@@ -244,5 +358,21 @@ def build_features(
         sum(capped(events.intent_sums(cut - window), contract).values(), np.zeros(len(cut))),
         np.bincount(events.group[in_window], minlength=leads.num_rows),
         ident_confidence(frames.events, lead_ids, cut),
+        _intent_at(frames, contract, as_of, cut, intent),
     )
     return FeatureTable(table=table, as_of=as_of)
+
+
+def _intent_at(
+    frames: StoreFrames, contract: Contract, as_of: datetime, cut: np.ndarray, wanted: bool | None
+) -> dict[str, pa.Array] | None:
+    if not (uses_intent(contract) if wanted is None else wanted):
+        return None
+    source = AccountIntent(frames.events, contract.pages)
+    try:
+        per_account = source.at(as_of)
+    finally:
+        source.close()
+    # The pipeline takes one as-of: rows cut earlier get nulls rather than later figures.
+    at_as_of = cut >= (as_of - datetime(1970, 1, 1)).total_seconds()
+    return intent_columns(per_account, frames.leads, at_as_of)

@@ -19,6 +19,7 @@ from leadqual.duck import connect
 __all__ = [
     "BEHAVIOUR",
     "DAY",
+    "INTENT_EVENT_COLUMNS",
     "EventColumns",
     "epoch_seconds",
     "event_columns",
@@ -112,9 +113,19 @@ class EventColumns:
         return out
 
 
-def event_columns(signals: Sequence[Signal]) -> list[str]:
-    """The event columns features need under these signals (the rest need not be read)."""
+# The event columns the account-level intent features read (features.intent's pipeline).
+INTENT_EVENT_COLUMNS = frozenset(
+    {"type", "occurred_at", "account_id", "contact_id", "visitor_id", "path", "dwell_ms"}
+)
+
+
+def event_columns(signals: Sequence[Signal], *, intent: bool = False) -> list[str]:
+    """The event columns features need under these signals (the rest need not be read), and
+    those of the account-level intent features when ``intent`` (a contract that uses them:
+    ``features.build.uses_intent``)."""
     needed = {"lead_id", "type", "occurred_at", "page_type", "form_kind", "ident_confidence"}
+    if intent:
+        needed |= INTENT_EVENT_COLUMNS
     for s in signals:
         if s.where is not None:
             needed |= s.where.fields

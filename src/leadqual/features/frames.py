@@ -43,6 +43,10 @@ _EVENTS = pa.schema(
         ("title", pa.string()),
         ("dwell_ms", pa.int64()),
         ("ident_confidence", pa.float64()),
+        # who made the view, for the account-level intent features (features.intent)
+        ("account_id", pa.int64()),
+        ("contact_id", pa.int64()),
+        ("visitor_id", pa.string()),
     ]
 )
 
@@ -84,6 +88,7 @@ def _lead_rows(store: Store) -> pa.Table:
             Lead.id,
             Lead.key,
             Lead.contact_id,
+            Lead.account_id,
             Account.domain,
             Contact.email,
             Account.industry,
@@ -110,6 +115,7 @@ def _lead_rows(store: Store) -> pa.Table:
             ("lead_id", pa.int64()),
             ("key", pa.string()),
             ("contact_id", pa.int64()),
+            ("account_id", pa.int64()),
             ("account_domain", pa.string()),
             ("email", pa.string()),
             ("industry", pa.string()),

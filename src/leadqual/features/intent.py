@@ -29,6 +29,7 @@ import ibis
 import ibis.expr.types as ir
 
 from leadqual.errors import InvalidInput
+from leadqual.features.schema import DEFAULT_PAGES
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -48,16 +49,9 @@ GAP_MINUTES = 30
 DAY = 86_400
 OTHER = "other"
 
-# Page categories by path pattern (lower case, matched against the lower-cased path; the first
-# category whose pattern matches wins, anything unmatched is "other"). A pattern is a glob (`*`
-# any characters, `?` one) or, prefixed with `re:`, a regular expression searched in the path.
-DEFAULT_CATEGORIES: Mapping[str, tuple[str, ...]] = {
-    "pricing": ("/pricing*", "/plans*", "*/pricing*"),
-    "product": ("/product*", "/features*", "/platform*", "/integrations*", "/solutions*"),
-    "docs": ("/docs*", "/documentation*", "/api*", "/help*", "/guides*"),
-    "careers": ("/careers*", "/jobs*"),
-    "blog": ("/blog*", "/resources*", "/news*"),
-}
+# Page categories by path pattern (see ``features.schema.DEFAULT_PAGES``, which a contract's
+# `pages:` section replaces).
+DEFAULT_CATEGORIES: Mapping[str, tuple[str, ...]] = DEFAULT_PAGES
 
 # The columns intent_features returns, after the grain's key column, in order. Per-category view
 # counts (``views_<category>``) come between ``page_views`` and ``pricing_seconds``.

@@ -8,15 +8,19 @@ everything, including the computed ``fit`` and ``intent`` scores.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "DEFAULT_PAGES",
     "DEPARTMENTS",
     "EVENT_FIELDS",
     "EVENT_TYPES",
     "FEATURES",
     "FORM_KINDS",
+    "INTENT_FEATURES",
+    "INTENT_WINDOW_DAYS",
     "PAGE_TYPES",
     "PERSONA_DEPARTMENTS",
     "SENIORITIES",
@@ -42,6 +46,24 @@ PERSONA_DEPARTMENTS = (
     "other",
 )
 PAGE_TYPES = ("home", "pricing", "product", "docs", "blog", "careers", "about", "other")
+
+# Page categories by URL path pattern, for the intent pipeline (``features.intent``) and the
+# contract's `pages:` section (its default). Lower case, matched against the lower-cased path;
+# the first category whose pattern matches wins, anything unmatched is "other". A pattern is a
+# glob over the whole path (`*` any characters, `?` one) or, prefixed with `re:`, a regular
+# expression searched in the path. Here (not in features.intent) so that the contract loader
+# can read it without importing Ibis.
+DEFAULT_PAGES: Mapping[str, tuple[str, ...]] = {
+    "pricing": ("/pricing*", "/plans*", "*/pricing*"),
+    "product": ("/product*", "/features*", "/platform*", "/integrations*", "/solutions*"),
+    "docs": ("/docs*", "/documentation*", "/api*", "/help*", "/guides*"),
+    "careers": ("/careers*", "/jobs*"),
+    "blog": ("/blog*", "/resources*", "/news*"),
+}
+
+# The account-level intent features' window: page views of the lead's account in the last
+# INTENT_WINDOW_DAYS days before as-of (docs/intent.md).
+INTENT_WINDOW_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -111,6 +133,42 @@ FEATURES: tuple[Feature, ...] = (
         "own CIDR list; 0.7-0.8: the company's own network; 0.3: a shared-looking network; "
         "null: none identified, e.g. only imported events).",
     ),
+    # account-level intent, from the intent pipeline (features.intent) over the page views of
+    # the lead's account in the last 30 days; null when the lead has no account or its account
+    # had no page view then. Computed only when a contract uses one of them (see build.py).
+    Feature(
+        "visits_30d",
+        "int",
+        "behaviour",
+        "Visits (sessions: a new one after 30 minutes without a view) of the lead's account to "
+        "the website in the last 30 days (null: no page view).",
+    ),
+    Feature(
+        "visitors_30d",
+        "int",
+        "behaviour",
+        "Distinct visitors (browsers or known people) of the lead's account, last 30 days.",
+    ),
+    Feature(
+        "days_active_30d",
+        "int",
+        "behaviour",
+        "Days (UTC) on which the lead's account viewed a page, last 30 days.",
+    ),
+    Feature(
+        "pricing_seconds_30d",
+        "float",
+        "behaviour",
+        "Seconds the lead's account spent on pricing pages (the contract's `pages:`), last 30 "
+        "days.",
+    ),
+    Feature(
+        "views_trend",
+        "float",
+        "behaviour",
+        "The account's page views in the last 7 days against the weekly mean of the 3 weeks "
+        "before: (views_7d + 1) / (mean + 1); above 1 rising, below 1 falling.",
+    ),
     # sales
     Feature("stage", "str", "sales", "Current lifecycle stage."),
     Feature("sales_accepted", "bool", "sales", "Sales accepted the lead (it reached `sal`)."),
@@ -132,6 +190,15 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 _BY_NAME = {f.name: f for f in FEATURES}
+
+# Each account-level intent feature and the ``intent_features`` column it is read from.
+INTENT_FEATURES: Mapping[str, str] = {
+    "visits_30d": "visits",
+    "visitors_30d": "visitors",
+    "days_active_30d": "days_active",
+    "pricing_seconds_30d": "pricing_seconds",
+    "views_trend": "trend",
+}
 
 
 def feature(name: str) -> Feature:

@@ -19,11 +19,14 @@ from leadqual.duck import connect
 from leadqual.errors import InvalidInput
 from leadqual.features.build import (
     TS,
+    AccountIntent,
     FeatureTable,
     assemble,
     capped,
+    intent_columns,
     lead_columns,
     sales_columns,
+    uses_intent,
     window_counts,
 )
 from leadqual.features.events import BEHAVIOUR, DAY, EventColumns, prepare_events
@@ -69,7 +72,11 @@ class FeatureSeries:
     >>> # tables = [series.at(end, stage=replayed_stage) for end in month_ends]
     """
 
-    def __init__(self, frames: StoreFrames, contract: Contract) -> None:
+    def __init__(
+        self, frames: StoreFrames, contract: Contract, *, intent: bool | None = None
+    ) -> None:
+        """``intent``: compute the account-level intent features (by default only when the
+        contract reads one; ``features.build.build_features`` says the same)."""
         self.frames = frames
         self.contract = contract
         lead_ids = frames.leads.column("lead_id").to_numpy()
@@ -83,9 +90,15 @@ class FeatureSeries:
         self.confidence = np.full(lead_ids.size, np.nan)  # best ident_confidence so far
         self.pos = 0
         self._con = connect()  # one DuckDB connection for the whole series
+        wanted = uses_intent(contract) if intent is None else intent
+        # The page views go to DuckDB once; each as-of then runs the Ibis pipeline over its
+        # window only. A contract without these features never pays for them.
+        self.intent = AccountIntent(frames.events, contract.pages) if wanted else None
 
     def close(self) -> None:
         self._con.close()
+        if self.intent is not None:
+            self.intent.close()
 
     def at(self, as_of: datetime, stage: pa.Array | None = None) -> FeatureTable:
         """The feature table as of ``as_of`` (not earlier than the previous call), with the
@@ -119,6 +132,9 @@ class FeatureSeries:
             sum(capped(self.start.sums, self.contract).values(), np.zeros(n)),
             self.now.matched - self.start.matched,
             self.confidence.copy(),
+            None
+            if self.intent is None
+            else intent_columns(self.intent.at(as_of), self.frames.leads),
         )
         return FeatureTable(table=table, as_of=as_of)
 

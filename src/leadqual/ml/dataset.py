@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leadqual.features.schema import FEATURES
+from leadqual.features.schema import FEATURES, INTENT_FEATURES
 
 __all__ = [
     "MODEL_FEATURES",
@@ -37,8 +37,12 @@ __all__ = [
 
 Target = Literal["won", "sql"]
 MODEL_SCOPES = ("firmographic", "persona", "behaviour")
-# Free text: seniority and department are derived from it.
-_EXCLUDED = frozenset({"job_title"})
+# Free text: seniority and department are derived from it. The account-level intent features
+# (visits_30d, …) come from a pipeline that takes one as-of for every lead: at the per-lead
+# cutoffs training uses they are null (build_features never fills a row cut earlier with later
+# figures), and filling them at the training date instead would hand each example what its
+# account did after its cutoff — the outcome leaking into the features.
+_EXCLUDED = frozenset({"job_title"}) | frozenset(INTENT_FEATURES)
 MODEL_FEATURES: tuple[str, ...] = tuple(
     f.name for f in FEATURES if f.scope in MODEL_SCOPES and f.name not in _EXCLUDED
 )

@@ -22,6 +22,7 @@ from leadqual.backtest.tradeoff import Tradeoff, Vary, tradeoff_points
 from leadqual.contract.model import Contract
 from leadqual.domain.calendar import month_ends
 from leadqual.errors import InvalidInput
+from leadqual.features.build import uses_intent
 from leadqual.features.events import event_columns
 from leadqual.features.frames import StoreFrames, load_frames
 from leadqual.store.database import Store
@@ -120,7 +121,8 @@ def run_backtest(
     ends = backtest_month_ends(store, start=start, end=end)
     ends = sorted({min(e, now) for e in ends})  # a month still running is replayed up to now
     signals = [*contract.intent.signals, *(vs.intent.signals if vs is not None else ())]
-    frames = load_frames(store, until=ends[-1], event_columns=event_columns(signals))
+    intent = uses_intent(contract) or (vs is not None and uses_intent(vs))
+    frames = load_frames(store, until=ends[-1], event_columns=event_columns(signals, intent=intent))
     rep, r, out = _report(frames, contract, ends)
     comparison = None
     if vs is not None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from leadqual.contract.model import Contract
 from leadqual.errors import NotFound
-from leadqual.features.build import build_features
+from leadqual.features.build import build_features, uses_intent
 from leadqual.features.frames import StoreFrames, load_frames
 from leadqual.store.database import Store
 from leadqual.store.models import ContractVersion, Lead
@@ -84,5 +84,11 @@ def lead_features(
             accepted=frames.accepted,
             until=as_of,
         )
+    if uses_intent(contract):
+        # The account-level intent features count every visit of the lead's account, colleagues'
+        # too: build over the whole store, then keep these leads' rows.
+        table = build_features(frames, as_of, contract).table
+        wanted = pa.array(sorted(lead_ids), pa.int64())
+        return table.filter(pc.is_in(table["lead_id"], value_set=wanted))
     return build_features(_subset(frames, lead_ids), as_of, contract).table
 
