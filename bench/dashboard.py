@@ -35,13 +35,12 @@ from leadqual.services.contracts import (
     contract_history,
     list_proposals,
 )
-from leadqual.services.leads import funnel
+from leadqual.services.leads import funnel, monthly_funnel
 from leadqual.services.records import LeadFilter, get_account, get_lead, list_leads_page
 from leadqual.settings import Settings, sqlite_url
 from leadqual.store.database import Store, open_store
 from leadqual.store.models import Account, Contact, Event, Lead, LeadScore, StageChange
 from leadqual.store.tables_handoff import LeadAssignment, SalesFeedback
-from leadqual.web.monthly import funnel_by_month
 
 START = datetime(2025, 7, 1)
 NOW = datetime(2026, 7, 1)
@@ -297,7 +296,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, object]]:
                 lambda: get_account(store, str(get_lead(store, top, events=50)["account_domain"])),
             ),
             "alignment": ("/app/alignment", lambda: alignment(store, now=NOW)),
-            "funnel": ("/app/funnel", lambda: (funnel(store), funnel_by_month(store))),
+            "funnel": ("/app/funnel", lambda: (funnel(store), monthly_funnel(store))),
             "contract": (
                 "/app/contract",
                 lambda: (active_contract(store), list_proposals(store), contract_history(store)),

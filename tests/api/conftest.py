@@ -54,7 +54,9 @@ def seed(store: Store) -> None:
             reasons=["fit: size"],
         )
         b = make_lead(s, acme, email="bob@acme.example", fit=40.0, intent=70.0)
-        c = make_lead(s, other, email="cy@other.example", fit=None, intent=5.0, owner="kim")
+        c = make_lead(
+            s, other, email="cy@other.example", fit=None, intent=5.0, owner="kim", source="tracker"
+        )
         for i in range(3):
             make_event(
                 s, a, datetime(2026, 2, 10 + i), event_id=f"seed-{a.id}-{i}", page_type="pricing"

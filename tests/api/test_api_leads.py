@@ -34,6 +34,8 @@ def test_filters_and_sorting(api: Api) -> None:
     assert keys(api, min_fit=50) == ["ana@acme.example"]
     assert keys(api, min_intent=50) == ["bob@acme.example"]
     assert keys(api, account="other.example") == ["cy@other.example"]
+    assert keys(api, source="tracker") == ["cy@other.example"]
+    assert keys(api, source="nowhere") == []
     assert keys(api, since="2026-02-01T00:00:00Z") == ["ana@acme.example"]
 
 

@@ -62,7 +62,14 @@ def site(store: Store, db_url: str) -> Iterator[Site]:
     with store.session() as s:
         acme = make_account(s, domain="acme.example")
         mql = make_lead(
-            s, acme, email="ana@acme.example", fit=80.0, intent=40.0, stage="mql", owner="sam"
+            s,
+            acme,
+            email="ana@acme.example",
+            fit=80.0,
+            intent=40.0,
+            stage="mql",
+            owner="sam",
+            source="webinar",
         )
         make_event(s, mql, datetime(2026, 2, 10), event_id="web-1", page_type="pricing")
         make_lead(s, acme, email="bo@acme.example", fit=20.0, intent=5.0)

@@ -67,6 +67,9 @@ def test_the_feed_filters_and_refuses_bad_filters_with_a_page(site: Site) -> Non
     site.login("viewer")
     mqls = site.client.get("/app/", params={"stage": "mql", "min_fit": "50"})
     assert site.mql_key in mqls.text and "bo@acme.example" not in mqls.text
+    by_source = site.client.get("/app/", params={"source": "webinar"})
+    assert site.mql_key in by_source.text and "bo@acme.example" not in by_source.text
+    assert '<option value="webinar" selected>' in by_source.text
     bad = site.client.get("/app/", params={"min_fit": "lots"})
     assert bad.status_code == 422 and "min_fit must be a number" in bad.text
     assert bad.headers["content-type"].startswith("text/html")

@@ -46,6 +46,9 @@ def leads(
         float | None, Query(allow_inf_nan=False, description="Minimum p_win of the latest score.")
     ] = None,
     account: Annotated[str | None, Query(max_length=255, description="Account domain.")] = None,
+    source: Annotated[
+        str | None, Query(max_length=50, description="Where the lead came from (its source).")
+    ] = None,
     sort: Annotated[
         str,
         Query(
@@ -63,6 +66,7 @@ def leads(
         min_intent=min_intent,
         min_score=min_score,
         account_domain=account,
+        source=source,
     )
     page = list_leads_page(get_store(request), where, sort=sort, limit=limit, offset=offset)
     return page.as_json()

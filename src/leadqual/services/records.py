@@ -76,6 +76,7 @@ class LeadFilter:
     min_intent: float | None = None
     min_score: float | None = None
     account_domain: str | None = None
+    source: str | None = None  # where the lead came from (its import or the tracker)
 
 
 def _check_page(limit: int, offset: int) -> None:
@@ -188,6 +189,8 @@ def _lead_conditions(where: LeadFilter) -> list[Any]:
         conditions.append(_SCORE.p_win >= where.min_score)
     if where.account_domain is not None:
         conditions.append(Account.domain == where.account_domain.strip().lower())
+    if where.source is not None:
+        conditions.append(Lead.source == where.source)
     return conditions
 
 

@@ -13,6 +13,7 @@ from leadqual.domain.lifecycle import STAGES
 from leadqual.errors import InvalidInput, NotFound
 from leadqual.handoff.feedback import REASONS
 from leadqual.services.handoff import BANT_CRITERIA, accept, record_bant, reject
+from leadqual.services.leads import funnel_options
 from leadqual.services.records import LeadFilter, get_account, get_lead, list_leads_page
 from leadqual.web.rendering import render
 from leadqual.web.session import Viewer, check_csrf, current_viewer, utc_now
@@ -73,6 +74,7 @@ def feed(
     min_fit: str = "",
     min_intent: str = "",
     since: str = "",
+    source: Annotated[str, Query(max_length=50)] = "",
     sort: str = "-score",
     offset: int = 0,
 ) -> Response:
@@ -84,6 +86,7 @@ def feed(
         since=_date(since, "since"),
         min_fit=_number(min_fit, "min_fit"),
         min_intent=_number(min_intent, "min_intent"),
+        source=source or None,
     )
     page = list_leads_page(
         request.app.state.store, where, sort=sort, limit=PAGE_SIZE, offset=max(offset, 0)
@@ -94,6 +97,7 @@ def feed(
         "min_fit": min_fit,
         "min_intent": min_intent,
         "since": since,
+        "source": source,
         "sort": sort,
     }
 
@@ -107,6 +111,7 @@ def feed(
             "page": page,
             "filters": filters,
             "stages": STAGES,
+            "sources": funnel_options(request.app.state.store).sources,
             "sorts": FEED_SORTS,
             "lead_url": lead_url,
             "prev_link": page_link(page.offset - PAGE_SIZE) if page.offset > 0 else None,
