@@ -13,8 +13,10 @@ from typer.testing import CliRunner
 
 import leadqual.cli  # noqa: F401 — registers every command on the app
 from leadqual.cli.common import app
+from leadqual.contract import starter_contract_text
 from leadqual.errors import InvalidInput
 from leadqual.identify.emails import BUILTIN_DISPOSABLE, EmailDomains
+from leadqual.services.contracts import apply_contract
 from leadqual.services.visitors import parse_since, visitor_feed
 from leadqual.settings import Settings, sqlite_url
 from leadqual.store.database import Store, open_store
@@ -174,3 +176,12 @@ def test_free_and_disposable_emails_link_no_account(store: Store, tmp_path: Path
     assert contacts["cy@initech.example"] is not None
     assert domains == {"initech.example"}
     assert {c.domain for c in visitor_feed(store, now=NOW)} == {"initech.example"}
+
+
+def test_the_active_contracts_pages_name_the_categories(store: Store, tmp_path: Path) -> None:
+    _visits(store, tmp_path)
+    contract = starter_contract_text() + '\npages:\n  buying: ["/pricing*", "/product*"]\n'
+    apply_contract(store, contract, source="pages.yaml", author="t", now=NOW)
+    by_name = {c.name: c for c in visitor_feed(store, now=NOW, since=parse_since("7d"))}
+    assert by_name["Acme"].categories == {"buying": 3}
+    assert by_name["Northwind Traders Ltd"].categories == {"buying": 1, "other": 1}

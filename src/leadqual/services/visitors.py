@@ -29,6 +29,7 @@ from sqlalchemy import and_, case, func, or_, select
 from leadqual.errors import InvalidInput
 from leadqual.features.engines import duckdb_arrow, read_events
 from leadqual.features.intent import DEFAULT_CATEGORIES, intent_features
+from leadqual.services.lookup import active
 from leadqual.store.database import Store
 from leadqual.store.models import Account, Contact, Event, Lead
 
@@ -295,13 +296,14 @@ def visitor_feed(
     now: datetime,
     since: timedelta = timedelta(days=7),
     limit: int | None = 50,
-    categories: Mapping[str, Sequence[str]] = DEFAULT_CATEGORIES,
+    categories: Mapping[str, Sequence[str]] | None = None,
     top_pages: int = 5,
     min_confidence: float | None = None,
 ) -> list[VisitingCompany]:
     """The companies seen on the website in ``[now - since, now)``, most recently seen first
     (at most ``limit``). ``min_confidence`` leaves out views identified more weakly (a known
-    person's view and an imported one count as certain).
+    person's view and an imported one count as certain). ``categories``: the page categories;
+    by default the active contract's ``pages:`` (the built-in ones before any contract).
 
     >>> # visitor_feed(store, now=datetime(2026, 3, 31), since=parse_since("7d"), limit=20)
     """
@@ -309,6 +311,8 @@ def visitor_feed(
         raise InvalidInput("--limit must be at least 1", field="limit")
     if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
         raise InvalidInput("--min-confidence must be between 0 and 1", field="min_confidence")
+    if categories is None:
+        categories = _contract_pages(store)
     start = now - since
     first = min(start, now - HISTORY)
     events = read_events(store, until=now, since=first)
@@ -380,3 +384,9 @@ def visitor_feed(
             )
         )
     return feed
+
+
+def _contract_pages(store: Store) -> Mapping[str, Sequence[str]]:
+    with store.session() as s:
+        _, contract = active(s)
+    return DEFAULT_CATEGORIES if contract is None else contract.pages
