@@ -1,14 +1,17 @@
-"""The collector under load (issue 5): one uvicorn worker serving the real app
-(``leadqual.api.app:create_app``) on a fresh SQLite store with a registered site and the shared
-IP data loaded, driven from a separate client process over loopback (keep-alive, a few concurrent
-connections, each phase bounded in time and in count). The load generator is a minimal asyncio
-HTTP/1.1 client: httpx costs ~0.8 ms of client CPU per request here, which caps it near the
-worker's own rate, so it would measure the client (``--client httpx`` runs it anyway).
+"""The collector under load (issue 5): one uvicorn worker serving the real app — by default the
+collector-only app of ``leadqual serve --collector`` (``leadqual.api.app:create_collector_app``),
+with ``--app full`` the whole API and dashboard (``create_app``) — on a fresh SQLite store with a
+registered site and the shared IP data loaded, driven from a separate client process over
+loopback (keep-alive, a few concurrent connections, each phase bounded in time and in count). The
+load generator is a minimal asyncio HTTP/1.1 client: httpx costs ~0.8 ms of client CPU per request
+here, which caps it near the worker's own rate, so it would measure the client (``--client
+httpx`` runs it anyway).
 
 Phases, all against the same worker in one run:
 
 - **ceiling** — the app's cheapest routes: the CORS preflight ``OPTIONS /collect`` (a plain
-  async Starlette route) and ``GET /health`` (a sync FastAPI route); the faster is the ceiling;
+  async Starlette route) and ``GET /health`` (a plain async Starlette route in the collector app,
+  a sync FastAPI route in the full one); the faster is the ceiling;
 - **single** — one event per ``POST /collect`` (validation, bot filter, identification of the
   visitor's ``X-Forwarded-For`` address, dedup by event id and the SQLite commit included);
 - **batch** — 100 events per ``POST /collect``.
@@ -18,7 +21,7 @@ the events acknowledged (nothing lost, nothing twice). The worker's RSS is sampl
 The worker's and the client's CPU use per phase are printed: a phase where the worker is well
 under 100 % was bound by something else (the client, or other jobs on a shared machine).
 
-    python -m bench.collector [--quick] [--seconds S] [--connections N]
+    python -m bench.collector [--quick] [--app collector|full] [--seconds S] [--connections N]
 """
 
 from __future__ import annotations
@@ -257,7 +260,13 @@ def prepare_store(db: Path, *, ip_data: bool) -> str:
     return site.public_key
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
+APP_FACTORIES = {
+    "collector": "leadqual.api.app:create_collector_app",
+    "full": "leadqual.api.app:create_app",
+}
+
+
+def start_server(db: Path, port: int, app: str = "collector") -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "LEADQUAL_DATABASE_URL": f"sqlite:///{db}",
@@ -267,7 +276,7 @@ def start_server(db: Path, port: int) -> subprocess.Popen[bytes]:
         sys.executable,
         "-m",
         "uvicorn",
-        "leadqual.api.app:create_app",
+        APP_FACTORIES[app],
         "--factory",
         "--host",
         "127.0.0.1",
@@ -357,6 +366,12 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         default="raw",
         help="load generator: a minimal asyncio HTTP/1.1 client, or httpx",
     )
+    parser.add_argument(
+        "--app",
+        choices=tuple(APP_FACTORIES),
+        default="collector",
+        help="the collector-only app (leadqual serve --collector) or the full API and dashboard",
+    )
     parser.add_argument("--no-ip-data", action="store_true", help="skip identification data")
     args = parser.parse_args(argv)
     if args.quick:
@@ -364,12 +379,13 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     ip_data = not args.no_ip_data and all(p.exists() for p in IP_FILES)
     if not args.no_ip_data and not ip_data:
         print(f"bench.collector: {DATA} is missing: running without identification data")
+    print(f"bench.collector: app {args.app} ({APP_FACTORIES[args.app]})")
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="leadqual-collector-") as tmp:
         db = Path(tmp) / "bench.db"
         key = prepare_store(db, ip_data=ip_data)
         port = free_port()
-        server = start_server(db, port)
+        server = start_server(db, port, args.app)
         url = f"http://127.0.0.1:{port}"
         sampler = RssSampler(server.pid)
         sampler.start()
@@ -453,6 +469,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         f"phase {max(head):.0f} → {settled[-1]:.0f} MB ({growth:+.0f} MB)"
     )
     common = {
+        "app": args.app,
         "connections": args.connections,
         "client": args.client,
         "ip_data": ip_data,
@@ -494,6 +511,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
             goal="< 200 MB and flat (< +20 MB over the single phase)",
             met=flat,
             growth_mb=round(growth, 1),
+            app=args.app,
             under_load_min_mb=round(min(load or [0.0]), 1),
             seconds=round(sum(results[k].seconds for k in ("single", "batch")), 1),
         ),

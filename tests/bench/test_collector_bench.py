@@ -1,6 +1,7 @@
-"""bench/collector.py at toy size, so it does not rot: a real uvicorn worker on a fresh SQLite
-store, every phase for a moment, and the store must hold exactly the events acknowledged — also
-after some are sent again with the same ids (no timing is asserted)."""
+"""bench/collector.py at toy size, so it does not rot: a real uvicorn worker (the collector-only
+app, and the full app) on a fresh SQLite store, every phase for a moment, and the store must hold
+exactly the events acknowledged — also after some are sent again with the same ids (no timing is
+asserted)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ KEYS = {"bench", "ours", "baseline", "baseline_value", "unit", "ratio", "goal", 
 
 
 @pytest.mark.slow
-def test_collector_bench_runs_at_toy_size(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("app", ["collector", "full"])
+def test_collector_bench_runs_at_toy_size(app: str, capsys: pytest.CaptureFixture[str]) -> None:
     lines = bench.main(
         [
+            "--app",
+            app,
             "--seconds",
             "1",
             "--ceiling-seconds",
@@ -35,6 +39,7 @@ def test_collector_bench_runs_at_toy_size(capsys: pytest.CaptureFixture[str]) ->
     for line in lines:
         assert set(line) >= KEYS and isinstance(line["met"], bool)
         assert line["ours"] > 0
+        assert line["app"] == app
     single, batch, _rss = lines
     assert single["verified"] and batch["verified"]  # stored == acknowledged, no error replies
     printed = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]

@@ -19,7 +19,7 @@ import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from sqlalchemy import select
 
-from leadqual.api.app import create_app
+from leadqual.api.app import create_app, create_collector_app
 from leadqual.settings import Settings
 from leadqual.store.database import Store
 from leadqual.store.models import Event
@@ -121,8 +121,11 @@ def collector_settings(store: Store, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def open_collector(store: Store, settings: Settings, site: SiteInfo) -> Iterator[Collector]:
-    app = create_app(store, settings)
+def open_collector(store: Store, settings: Settings, site: SiteInfo, *,
+                   collector_only: bool = False) -> Iterator[Collector]:
+    """The collector of ``create_app`` (or, ``collector_only``, of ``create_collector_app``)."""
+    app: Any = (create_collector_app(settings, store) if collector_only
+                else create_app(store, settings))
     transport = httpx.ASGITransport(app, raise_app_exceptions=False, client=(CLIENT_IP, 40000))
     with start_blocking_portal(backend="asyncio") as portal:
         client = portal.call(_client, transport)

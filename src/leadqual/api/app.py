@@ -1,4 +1,7 @@
-"""The REST API: ``create_app(store, settings)`` builds a FastAPI app over the services.
+"""The REST API: ``create_app(store, settings)`` builds a FastAPI app over the services;
+``create_collector_app(settings)`` builds the tracker's collector alone (``/t.js``, ``POST
+/collect`` with its CORS preflight, ``/health``) — what ``leadqual serve --collector`` runs on the
+workers that take the websites' traffic.
 
 Every error is a JSON body ``{"error": {"code", "message", "field"}}``: leadqual's errors keep
 their HTTP status (404 not found, 409 conflict, 422 invalid input, 401/403 for keys and roles),
@@ -6,6 +9,11 @@ request validation is a 422, and a value the database refuses is a 422 too — a
 never causes a 500.
 
 >>> # uvicorn.run(create_app(), port=8000)    # or: leadqual serve
+>>> # uvicorn.run(create_collector_app(), port=8001)    # or: leadqual serve --collector
+
+Only Starlette is imported with this module: FastAPI, the routers and the dashboard (which pull in
+pandas, scikit-learn, LightGBM…) are imported by ``create_app``, so a collector worker never loads
+them (~140 MB instead of ~300 MB).
 """
 
 from __future__ import annotations
@@ -14,21 +22,24 @@ import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from leadqual import __version__
 from leadqual.errors import LeadqualError
 from leadqual.settings import Settings, load_settings
 from leadqual.store.database import Store, open_store
-from leadqual.web import mount_dashboard
 
-__all__ = ["create_app", "error_body"]
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["create_app", "create_collector_app", "error_body"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +86,8 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    from fastapi.exceptions import RequestValidationError
+
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
@@ -119,6 +132,11 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
 
     >>> # client = TestClient(create_app(open_store("sqlite:///leadqual.db")))
     """
+    from fastapi import FastAPI
+    from fastapi.exceptions import RequestValidationError
+
+    from leadqual.web import mount_dashboard
+
     settings = settings or load_settings()
     owned = store is None
     the_store = store if store is not None else open_store(settings.database_url)
@@ -151,4 +169,40 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
         app.include_router(importlib.import_module(name).router)
     app.state.collector = _include_collector(app, the_store, settings)
     mount_dashboard(app)  # the web pages under /app (docs/dashboard.md)
+    return app
+
+
+async def _health(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_collector_app(settings: Settings | None = None, store: Store | None = None
+                         ) -> Starlette:
+    """The collector alone: ``GET /t.js``, ``POST /collect`` (and its CORS preflight) and ``GET
+    /health``; every other path is a JSON 404. It holds no state but caches (sites, bot verdicts,
+    the IP resolver, the page-rate guard of its own visitors), so it scales by running more
+    workers behind a load balancer (docs/deployment.md). The store is the one of
+    ``settings.database_url`` unless given (opened and migrated here, disposed of at shutdown).
+
+    >>> # uvicorn.run(create_collector_app(), port=8001)    # or: leadqual serve --collector
+    """
+    from leadqual.api.collect import collect_routes
+
+    settings = settings or load_settings()
+    owned = store is None
+    the_store = store if store is not None else open_store(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owned:
+            the_store.dispose()
+
+    routes = [*collect_routes(the_store, settings),
+              Route("/health", _health, methods=["GET", "HEAD"])]
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={StarletteHTTPException: _on_http_error})
+    app.state.store = the_store
+    app.state.settings = settings
+    app.state.collector = True
     return app

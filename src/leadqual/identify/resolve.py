@@ -17,6 +17,11 @@ dataset and a ``take`` per column:
 >>> # resolver = load_resolver(store)            # once per process
 >>> # resolver.lookup("8.8.8.8").org               → 'Google Inc.'
 >>> # resolver.lookup_many(ips).column("kind")     → a pyarrow column
+>>> # resolver.identify_many(ips)                   → [(org, domain, kind, source, confidence)]
+
+``identify_many`` is the collector's path: plain tuples, no Arrow. Arrow's first ``pa.array``
+from a Python list imports pandas (~80 MB of RSS for a collector worker), so the Arrow columns
+are only built when ``lookup_many`` is first called.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -34,7 +41,10 @@ from leadqual.identify.ipindex import ParsedAddresses, RangeIndex, build_index, 
 from leadqual.identify.refdata import CompiledData
 from leadqual.store.database import Store
 
-__all__ = ["COLUMNS", "Identification", "IpResolver", "LoadedData", "load_resolver"]
+__all__ = ["COLUMNS", "Identification", "IpResolver", "LoadedData", "Verdict", "load_resolver"]
+
+# (org, domain, kind, source, confidence) of one address: what the collector stores per event.
+Verdict = tuple[str | None, str | None, str, str | None, float]
 
 COLUMNS = ("ip", "org", "domain", "asn", "kind", "reason", "source", "confidence")
 OWN_CONFIDENCE = 1.0
@@ -42,6 +52,9 @@ NAMED_USER_CONFIDENCE = 0.8
 OWN_NETWORK_CONFIDENCE = 0.7
 SHARED_CONFIDENCE = 0.3
 SORT_FROM = 4096
+# ``parse_addresses`` parses up to 64 addresses one by one with ``ipaddress`` (no Arrow): the
+# plain-tuple path parses in chunks of that size.
+PLAIN_CHUNK = 64
 RESERVED = (
     "0.0.0.0/8",
     "10.0.0.0/8",
@@ -227,13 +240,18 @@ class IpResolver:
             for org, asn, domain, hint in zip(r.org, r.asn, r.domain, r.hint, strict=True):
                 _network_outcome(out, d.name, org or names.get(asn), asn, domain, hint)
             self._add_layer(d.data, offset, network=True)
-        self._org = pa.array(out.org, pa.string())
-        self._domain = pa.array(out.domain, pa.string())
-        self._kind = pa.array(out.kind, pa.string())
-        self._reason = pa.array(out.reason, pa.string())
-        self._source = pa.array(out.source, pa.string())
+        self._outcomes = out
+        self._verdicts: list[Verdict] = list(
+            zip(out.org, out.domain, out.kind, out.source, out.confidence, strict=True))
         self._asn = np.asarray(out.asn, dtype=np.int64)
         self._confidence = np.asarray(out.confidence, dtype=np.float64)
+
+    @cached_property
+    def _arrow(self) -> dict[str, Any]:
+        """The outcomes' text columns as Arrow arrays (for ``lookup_many``), built on first use."""
+        out = self._outcomes
+        return {name: pa.array(getattr(out, name), pa.string())
+                for name in ("org", "domain", "kind", "reason", "source")}
 
     def _add_layer(self, data: CompiledData, offset: int, *, network: bool) -> None:
         self._layers[4].append((data.v4, offset, network))
@@ -306,18 +324,43 @@ class IpResolver:
             )
         winner, asn = self.resolve(parsed)
         rows = pa.array(winner)
+        text = self._arrow
         return pa.table(
             {
                 "ip": arr,
-                "org": self._org.take(rows),
-                "domain": self._domain.take(rows),
+                "org": text["org"].take(rows),
+                "domain": text["domain"].take(rows),
                 "asn": pa.array(asn, mask=asn == 0),
-                "kind": self._kind.take(rows),
-                "reason": self._reason.take(rows),
-                "source": self._source.take(rows),
+                "kind": text["kind"].take(rows),
+                "reason": text["reason"].take(rows),
+                "source": text["source"].take(rows),
                 "confidence": pa.array(self._confidence[winner]),
             }
         )
+
+    def identify_many(self, ips: Sequence[str]) -> list[Verdict]:
+        """Per address, ``(org, domain, kind, source, confidence)`` — what ``lookup_many`` says,
+        as plain tuples and without Arrow (the collector's few addresses per write); a malformed
+        address raises ``InvalidInput`` naming it.
+
+        >>> IpResolver().identify_many(["10.1.2.3"])[0][2]
+        'unknown'
+        """
+        out: list[Verdict] = []
+        for start in range(0, len(ips), PLAIN_CHUNK):
+            chunk = list(ips[start : start + PLAIN_CHUNK])
+            parsed = parse_addresses(chunk)
+            if parsed.bad.size:
+                first = int(parsed.bad[0])
+                raise InvalidInput(
+                    f"{chunk[first]!r} (position {start + first + 1}) is not an IPv4 or IPv6 "
+                    "address",
+                    field="ip",
+                )
+            winner, _asn = self.resolve(parsed)
+            verdicts = self._verdicts
+            out.extend(verdicts[w] for w in winner.tolist())
+        return out
 
     def lookup(self, ip: str) -> Identification:
         """Identify one address."""

@@ -13,12 +13,12 @@ built per event.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,13 +30,22 @@ from leadqual.ingest.accounts import ensure_accounts
 from leadqual.ingest.context import Tally, WriteContext
 from leadqual.ingest.fields import FORM_KINDS, page_type_of
 from leadqual.ingest.leads import LeadTally, PersonRef, account_leads, ensure_person_leads
-from leadqual.ingest.upsert import existing_keys, insert_ignore, select_in, value_adapters
+from leadqual.ingest.upsert import (
+    IN_BATCH,
+    existing_keys,
+    insert_ignore,
+    select_in,
+    value_adapters,
+)
 from leadqual.settings import Settings
 from leadqual.store.database import Store
 from leadqual.store.models import Contact, Event
 from leadqual.store.tables_tracking import BotDrop, Visitor
 from leadqual.tracking.keys import IpStorage, keyed_hash
 from leadqual.tracking.payload import Payload
+
+if TYPE_CHECKING:
+    from leadqual.identify.resolve import Verdict
 
 __all__ = ["SOURCE", "Collector", "Outcome", "Prepared"]
 
@@ -55,6 +64,14 @@ EVENT_COLUMNS = (
     "ident_confidence",
 )
 _FORM_KINDS = frozenset(FORM_KINDS)
+# Addresses whose identification a worker remembers: a miss costs a few µs (a searchsorted per
+# dataset), a remembered address ~150 bytes, so a small cache is enough for repeat visitors.
+IDENT_CACHE = 4096
+# The event columns whose Python value the driver cannot take as it is (datetimes on SQLite,
+# JSON): the only ones converted per row.
+_OCCURRED, _RECEIVED, _PROPERTIES = (EVENT_COLUMNS.index(c) for c in (
+    "occurred_at", "received_at", "properties"))
+VISITOR_COLUMNS = ("visitor_id", "site_id", "contact_id", "first_seen", "last_seen", "linked_at")
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,7 @@ class Collector:
         self.ip_storage = IpStorage(settings.tracking_ip_storage, key)
         self._ua_hash: Callable[[str], str] = lru_cache(maxsize=4096)(
             lambda ua: keyed_hash(key, ua, 16))
+        self._idents: OrderedDict[str, Verdict] = OrderedDict()
 
     # ------------------------------------------------------------------ per request, no I/O
 
@@ -167,15 +185,26 @@ class Collector:
         return [Outcome(len(p.rows) - d, d, dict(p.dropped))
                 for p, d in zip(batch, duplicates, strict=True)]
 
-    def _identify(self, batch: Sequence[Prepared]) -> dict[str, tuple[Any, ...]]:
-        """Each address's (org, domain, kind, source, confidence)."""
-        ips = sorted({p.ip for p in batch if p.ip and p.rows})
-        if self.resolver is None or not ips:
+    def _identify(self, batch: Sequence[Prepared]) -> dict[str, Verdict]:
+        """Each address's (org, domain, kind, source, confidence), remembered per address (the
+        same visitors send again and again; the resolver is fixed for the collector's life)."""
+        if self.resolver is None:
             return {}
-        table = self.resolver.lookup_many(ips)
-        cols = [table.column(c).to_pylist() for c in
-                ("ip", "org", "domain", "kind", "source", "confidence")]
-        return {row[0]: row[1:] for row in zip(*cols, strict=True)}
+        cache = self._idents
+        ips = {p.ip for p in batch if p.ip and p.rows}
+        out: dict[str, Verdict] = {}
+        for ip in ips:
+            hit = cache.get(ip)
+            if hit is not None:
+                cache.move_to_end(ip)
+                out[ip] = hit
+        missing = sorted(ips - out.keys())
+        if missing:
+            for ip, verdict in zip(missing, self.resolver.identify_many(missing), strict=True):
+                out[ip] = cache[ip] = verdict
+            while len(cache) > IDENT_CACHE:
+                cache.popitem(last=False)
+        return out
 
     def _write(self, session: Session, batch: Sequence[Prepared]) -> list[int]:
         """Write the batch; per request, how many of its events the store already held."""
@@ -212,6 +241,9 @@ class Collector:
                                      tally=LeadTally()) if account_only else {}
         rows: list[tuple[Any, ...]] = []
         adapters = _adapters(session)
+        at = adapters[_OCCURRED] or _same
+        props = adapters[_PROPERTIES] or _same
+        empty = props({})
         for p in batch:
             ident = idents.get(p.ip or "")
             org = kind = source = confidence = None
@@ -219,6 +251,7 @@ class Collector:
             if ident is not None:
                 org, domain, kind, source, confidence = ident
                 account_id = accounts.get(domain) if domain else None
+            received = (adapters[_RECEIVED] or _same)(p.received_at)
             for r in p.rows:
                 contact_id = visitor_contact.get(r["visitor_id"])
                 if contact_id is not None:
@@ -227,14 +260,13 @@ class Collector:
                 else:
                     lead_id = company_lead.get(account_id) if account_id else None
                     acc = account_id
-                values = (
-                    r["event_id"], r["type"], r["occurred_at"], p.received_at, lead_id, acc,
+                rows.append((
+                    r["event_id"], r["type"], at(r["occurred_at"]), received, lead_id, acc,
                     contact_id, r["visitor_id"], r["url"], r["path"], r["page_type"],
-                    r["referrer"], r["title"], r["dwell_ms"], r["form_kind"], r["properties"],
+                    r["referrer"], r["title"], r["dwell_ms"], r["form_kind"],
+                    props(r["properties"]) if r["properties"] else empty,
                     SOURCE, p.site_id, p.stored_ip, p.ua_hash, org, kind, source, confidence,
-                )
-                rows.append(tuple(v if a is None or v is None else a(v)
-                                  for v, a in zip(values, adapters, strict=True)))
+                ))
         conn = session.connection()
         duplicates = _duplicates(session, batch)
         if rows:
@@ -265,21 +297,20 @@ class Collector:
                     p.site_id, t, t)
         if not seen:
             return {}
-        known = {r.visitor_id: r.contact_id for r in select_in(
-            session, [VISITORS.c.visitor_id, VISITORS.c.contact_id], VISITORS.c.visitor_id,
-            list(seen))}
-        new = [{"visitor_id": v, "site_id": s, "contact_id": None, "first_seen": first,
-                "last_seen": last, "linked_at": None}
+        conn = session.connection()
+        known: dict[str, int | None] = {}
+        wanted = list(seen)
+        for i in range(0, len(wanted), IN_BATCH):
+            known.update(conn.execute(_KNOWN_VISITORS, {"wanted": wanted[i : i + IN_BATCH]}).all())
+        dt = _visitor_adapters(session)[VISITOR_COLUMNS.index("first_seen")] or _same
+        new = [{"visitor_id": v, "site_id": s, "contact_id": None, "first_seen": dt(first),
+                "last_seen": dt(last), "linked_at": None}
                for v, (s, first, last) in seen.items() if v not in known]
         if new:
-            insert_ignore(session, VISITORS, new, "visitor_id")
-        later = [{"v": v, "t": seen[v][2]} for v in known]
+            _run(conn, _statement("visitor_insert", conn.dialect), new)
+        later = [{"v": v, "t": dt(seen[v][2])} for v in known]
         if later:
-            session.execute(
-                update(VISITORS)
-                .where(and_(VISITORS.c.visitor_id == bindparam("v"),
-                            VISITORS.c.last_seen < bindparam("t")))
-                .values(last_seen=bindparam("t")), later)
+            _run(conn, _statement("visitor_touch", conn.dialect), later)
         return {v: known.get(v) for v in seen}
 
     def _link(self, session: Session, batch: Sequence[Prepared], ctx: WriteContext
@@ -345,8 +376,64 @@ def _duplicates(session: Session, batch: Sequence[Prepared]) -> list[int]:
     return out
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def _adapters(session: Session) -> list[Any]:
-    return value_adapters(session, EVENTS, EVENT_COLUMNS)
+    return _cached_adapters(session.get_bind().dialect.name, EVENTS, EVENT_COLUMNS, session)
+
+
+def _visitor_adapters(session: Session) -> list[Any]:
+    return _cached_adapters(session.get_bind().dialect.name, VISITORS, VISITOR_COLUMNS, session)
+
+
+_ADAPTERS: dict[tuple[str, str], list[Any]] = {}
+
+
+def _cached_adapters(dialect: str, table: Table, columns: Sequence[str], session: Session
+                     ) -> list[Any]:
+    key = (dialect, table.name)
+    if key not in _ADAPTERS:
+        _ADAPTERS[key] = value_adapters(session, table, columns)
+    return _ADAPTERS[key]
+
+
+# Who of a group's visitors the store knows (and their contact); one statement, cached compiled.
+_KNOWN_VISITORS = select(VISITORS.c.visitor_id, VISITORS.c.contact_id).where(
+    VISITORS.c.visitor_id.in_(bindparam("wanted", expanding=True)))
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    positions: tuple[str, ...] | None  # parameter names in order (qmark), None for named
+
+
+@lru_cache(maxsize=8)
+def _statement(name: str, dialect: Any) -> _Statement:
+    """The visitor statements of every group, compiled once per dialect (like ``_event_sql``)
+    and run on the driver with values already adapted."""
+    if name == "visitor_insert":
+        ins: Any = (postgresql.insert(VISITORS) if dialect.name == "postgresql"
+                    else sqlite.insert(VISITORS))
+        stmt: Any = ins.on_conflict_do_nothing(index_elements=["visitor_id"])
+        compiled = stmt.compile(dialect=dialect, column_keys=list(VISITOR_COLUMNS))
+    else:  # visitor_touch: a later last_seen, never an earlier one
+        stmt = (update(VISITORS)
+                .where(and_(VISITORS.c.visitor_id == bindparam("v"),
+                            VISITORS.c.last_seen < bindparam("t")))
+                .values(last_seen=bindparam("t")))
+        compiled = stmt.compile(dialect=dialect)
+    positions = compiled.positiontup
+    return _Statement(str(compiled), tuple(positions) if positions is not None else None)
+
+
+def _run(conn: Connection, stmt: _Statement, params: list[dict[str, Any]]) -> None:
+    if stmt.positions is not None:
+        conn.exec_driver_sql(stmt.sql, [tuple(p[k] for k in stmt.positions) for p in params])
+    else:
+        conn.exec_driver_sql(stmt.sql, params)
 
 
 @lru_cache(maxsize=4)

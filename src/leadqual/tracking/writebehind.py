@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 __all__ = ["WriteBehind", "WriteFailed"]
@@ -27,8 +28,10 @@ Out = TypeVar("Out")
 
 class WriteBehind(Generic[In, Out]):
     """Calls ``write(items) -> outcomes`` (one outcome per item, same order) on groups of at
-    most ``max_group`` items, one group at a time, off the event loop. When a group fails, its
-    items are retried one by one, so one bad request fails alone."""
+    most ``max_group`` items, one group at a time, off the event loop — always on the same
+    thread, its own, so the writes neither wait behind other work in asyncio's default pool nor
+    move from thread to thread. When a group fails, its items are retried one by one, so one
+    bad request fails alone."""
 
     def __init__(
         self,
@@ -42,6 +45,7 @@ class WriteBehind(Generic[In, Out]):
         self._last_group = 1
         self._pending: list[tuple[In, asyncio.Future[Out]]] = []
         self._task: asyncio.Task[None] | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadqual-writer")
         self.groups = 0  # how many transactions so far (for tests and the bench)
 
     async def submit(self, item: In) -> Out:
@@ -72,7 +76,7 @@ class WriteBehind(Generic[In, Out]):
             self._last_group = len(group)
             items = [item for item, _ in group]
             try:
-                outcomes = await asyncio.to_thread(self.write, items)
+                outcomes = await self._in_thread(items)
                 self.groups += 1
             except Exception:
                 if len(group) == 1:
@@ -82,7 +86,7 @@ class WriteBehind(Generic[In, Out]):
                 log.warning("a group of %d requests failed; writing them one by one", len(group))
                 for item, future in group:
                     try:
-                        (outcome,) = await asyncio.to_thread(self.write, [item])
+                        (outcome,) = await self._in_thread([item])
                     except Exception:
                         log.exception("collector write failed")
                         self._fail(future)
@@ -93,6 +97,9 @@ class WriteBehind(Generic[In, Out]):
             for (_, future), outcome in zip(group, outcomes, strict=True):
                 if not future.done():
                     future.set_result(outcome)
+
+    async def _in_thread(self, items: list[In]) -> list[Out]:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self.write, items)
 
     @staticmethod
     def _fail(future: asyncio.Future[Out]) -> None:
