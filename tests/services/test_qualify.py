@@ -147,3 +147,25 @@ def test_disqualify_and_deals(store: Store) -> None:
     with store.session() as s:
         rules = s.scalars(select(StageChange.rule).order_by(StageChange.id)).all()
     assert rules == ["stages.disqualify.student", "deal.open", "deal.won"]
+
+
+def test_a_lead_sales_moved_later_keeps_its_stage_when_qualifying_earlier(store: Store) -> None:
+    """Sales rejected an MQL on day 12; qualifying as of day 11 (a late or repeated run) must not
+    make it an MQL again at day 11 — the history would run backwards."""
+    from leadqual.services.handoff import reject
+
+    apply_contract(store, CONTRACT, source="test.yaml", author="t", now=NOW)
+    day = T0 + timedelta(days=10)
+    with store.session() as s:
+        rejected, other = make_lead(s), make_lead(s)
+        for lead in (rejected, other):
+            make_event(s, lead, day, type="form_submit", form_kind="demo_request")
+        keys = rejected.key, other.key
+    assert qualify(store, as_of=day, now=NOW).moves == {"lead→mql": 2}
+    reject(store, keys[0], "bad_timing", by_user="bo", now=NOW, at=day + timedelta(days=2))
+    again = qualify(store, as_of=day + timedelta(days=1), now=NOW)
+    assert again.changes == 0 and _stage(store, keys[0]) == "recycled"
+    assert again.counts["recycled"] == 1 and again.counts["mql"] == 1
+    with store.session() as s:
+        history = s.scalars(select(StageChange).order_by(StageChange.id)).all()
+    assert [(h.to_stage, h.at) for h in history][-1] == ("recycled", day + timedelta(days=2))

@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Table, bindparam, insert, update
+import pyarrow.compute as pc
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from leadqual.contract.model import Contract
 from leadqual.decide.evaluate import Evaluation, settle
@@ -202,6 +203,19 @@ def qualify(
     fresh = load_frames(store, until=as_of) if frames is None else _refresh(store, frames, as_of)
     table = build_features(fresh, as_of, contract).table
     ev, changed = settle(table, contract)
+    # A lead whose stage changed after ``as_of`` (sales acted later) keeps it: qualifying as of
+    # an earlier time must not write history that runs backwards.
+    later = _moved_after(store, as_of)
+    if later:
+        changed = [c for c in changed if c["lead_id"] not in later]
+        keep = pc.is_in(ev.table["lead_id"], value_set=pa.array(sorted(later), pa.int64()))
+        ev = Evaluation(
+            ev.table.set_column(
+                ev.table.schema.get_field_index("new_stage"),
+                "new_stage",
+                pc.if_else(keep, _stage_of(table, ev.table["lead_id"]), ev.table["new_stage"]),
+            )
+        )
     moves, assigned = _record(store, ev, changed, contract, info.version, as_of, now, table)
     counts = Counter(ev.table["new_stage"].to_pylist())
     return QualifyResult(
@@ -225,3 +239,14 @@ def _refresh(store: Store, frames: StoreFrames, as_of: datetime) -> StoreFrames:
         accepted=new.accepted,
         until=as_of,
     )
+
+
+def _moved_after(store: Store, as_of: datetime) -> set[int]:
+    with store.session() as s:
+        return set(s.scalars(select(Lead.id).where(Lead.stage_changed_at > as_of)))
+
+
+def _stage_of(features: pa.Table, lead_ids: pa.ChunkedArray) -> pa.Array:
+    """The stage each of ``lead_ids`` had before qualifying (the features' ``stage``)."""
+    at = pc.index_in(lead_ids, value_set=features["lead_id"].combine_chunks())
+    return pc.take(features["stage"], at)
