@@ -14,6 +14,7 @@ from leadqual.services.webhooks import OutboxMove, write_outbox
 from leadqual.store.database import Store
 from leadqual.store.models import Lead, StageChange
 from leadqual.store.tables_handoff import SalesFeedback, WebhookOutbox
+from tests.factories import make_event
 from tests.handoff.handoffdata import AS_OF, CONTRACT, NOW, mql_store, stage_of
 
 
@@ -40,7 +41,12 @@ def test_an_mql_again_keeps_its_owner_and_gets_a_new_deadline(store: Store) -> N
     [before] = list_assignments(store, now=AS_OF)
     reject(store, key, "bad_timing", by_user="ana", now=NOW, at=AS_OF + timedelta(hours=1))
     assert stage_of(store, key) == "recycled"
-    tomorrow = AS_OF + timedelta(days=1)  # the demo request still counts: an MQL again
+    tomorrow = AS_OF + timedelta(days=1)
+    with store.session() as s:  # it asks for a demo again after the rejection: an MQL again
+        lead = s.scalars(select(Lead).where(Lead.key == key)).one()
+        make_event(
+            s, lead, AS_OF + timedelta(hours=20), type="form_submit", form_kind="demo_request"
+        )
     result = qualify(store, as_of=tomorrow, now=NOW)
     assert result.moves == {"recycled→mql": 1} and result.assigned == {}
     [after] = list_assignments(store, now=tomorrow)

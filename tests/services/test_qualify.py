@@ -169,3 +169,25 @@ def test_a_lead_sales_moved_later_keeps_its_stage_when_qualifying_earlier(store:
     with store.session() as s:
         history = s.scalars(select(StageChange).order_by(StageChange.id)).all()
     assert [(h.to_stage, h.at) for h in history][-1] == ("recycled", day + timedelta(days=2))
+
+
+def test_a_lead_sales_rejected_comes_back_only_on_new_intent(store: Store) -> None:
+    """Rejected as bad timing (→ recycled), a lead whose old intent still passes the mql rule stays
+    in nurture; an intent signal after the rejection makes it an MQL again."""
+    from leadqual.services.handoff import reject
+
+    apply_contract(store, CONTRACT, source="test.yaml", author="t", now=NOW)
+    day = T0 + timedelta(days=10)
+    with store.session() as s:
+        lead = make_lead(s)
+        make_event(s, lead, day, type="form_submit", form_kind="demo_request")
+        key = lead.key
+    qualify(store, as_of=day, now=NOW)
+    reject(store, key, "bad_timing", by_user="bo", now=NOW, at=day + timedelta(hours=2))
+    quiet = qualify(store, as_of=day + timedelta(days=1), now=NOW)
+    assert quiet.changes == 0 and _stage(store, key) == "recycled"
+    with store.session() as s:
+        (again,) = s.scalars(select(Lead).where(Lead.key == key)).all()
+        make_event(s, again, day + timedelta(days=2), type="form_submit", form_kind="demo_request")
+    back = qualify(store, as_of=day + timedelta(days=2, hours=1), now=NOW)
+    assert back.moves == {"recycled→mql": 1} and _stage(store, key) == "mql"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -24,6 +25,7 @@ from leadqual.contract.model import Contract
 from leadqual.decide.evaluate import Evaluation, settle
 from leadqual.domain.lifecycle import STAGES
 from leadqual.features.build import build_features
+from leadqual.features.events import prepare_events
 from leadqual.features.frames import StoreFrames, load_frames
 from leadqual.services.assignments import assign_on
 from leadqual.services.contracts import active_contract
@@ -36,6 +38,8 @@ __all__ = ["QualifyResult", "qualify"]
 _LEADS: Table = Lead.__table__  # type: ignore[assignment]
 _HISTORY: Table = StageChange.__table__  # type: ignore[assignment]
 
+
+_EPOCH = datetime(1970, 1, 1)
 
 @dataclass(frozen=True)
 class QualifyResult:
@@ -204,8 +208,11 @@ def qualify(
     table = build_features(fresh, as_of, contract).table
     ev, changed = settle(table, contract)
     # A lead whose stage changed after ``as_of`` (sales acted later) keeps it: qualifying as of
-    # an earlier time must not write history that runs backwards.
-    later = _moved_after(store, as_of)
+    # an earlier time must not write history that runs backwards. A lead sales sent back to
+    # nurture comes back only on intent it showed after that, not on what sales already judged.
+    later = _moved_after(store, as_of) | _rejected_without_new_intent(
+        store, fresh, contract, changed, as_of
+    )
     if later:
         changed = [c for c in changed if c["lead_id"] not in later]
         keep = pc.is_in(ev.table["lead_id"], value_set=pa.array(sorted(later), pa.int64()))
@@ -250,3 +257,53 @@ def _stage_of(features: pa.Table, lead_ids: pa.ChunkedArray) -> pa.Array:
     """The stage each of ``lead_ids`` had before qualifying (the features' ``stage``)."""
     at = pc.index_in(lead_ids, value_set=features["lead_id"].combine_chunks())
     return pc.take(features["stage"], at)
+
+
+def _rejected_without_new_intent(
+    store: Store,
+    frames: StoreFrames,
+    contract: Contract,
+    changed: list[dict[str, Any]],
+    as_of: datetime,
+) -> set[int]:
+    """The leads that would go ``recycled → mql`` though a user (sales' rejection) recycled them
+    and no intent-signal event of theirs came after it."""
+    back = {c["lead_id"] for c in changed if c["stage"] == "recycled" and c["new_stage"] == "mql"}
+    if not back:
+        return set()
+    with store.session() as s:
+        rejected = dict(
+            s.execute(
+                select(Lead.id, Lead.stage_changed_at).where(
+                    Lead.id.in_(sorted(back)),
+                    Lead.stage == "recycled",
+                    select(StageChange.by_user)
+                    .where(StageChange.lead_id == Lead.id, StageChange.to_stage == "recycled")
+                    .order_by(StageChange.at.desc(), StageChange.id.desc())
+                    .limit(1)
+                    .scalar_subquery()
+                    .is_not(None),
+                )
+            ).all()
+        )
+    if not rejected:
+        return set()
+    lead_ids = frames.leads.column("lead_id").to_numpy()
+    ev = prepare_events(frames.events, lead_ids, contract.intent.signals)
+    signal = ev.matches.any(axis=1) & (ev.seconds <= _seconds(as_of))
+    since = np.full(lead_ids.size, np.inf)
+    for lead_id, at in rejected.items():
+        if at is None:
+            continue
+        since[np.searchsorted(lead_ids, lead_id)] = _seconds(at)
+    fresh_intent = np.zeros(lead_ids.size, dtype=bool)
+    fresh_intent[ev.group[signal & (ev.seconds > since[ev.group])]] = True
+    return {
+        lead_id
+        for lead_id, at in rejected.items()
+        if at is not None and not fresh_intent[np.searchsorted(lead_ids, lead_id)]
+    }
+
+
+def _seconds(at: datetime) -> float:
+    return (at - _EPOCH).total_seconds()
