@@ -31,7 +31,7 @@ from leadqual.services.auth import ROLES, add_user, create_key
 from leadqual.services.contracts import apply_contract
 from leadqual.settings import Settings, sqlite_url
 from leadqual.store.database import Store, open_store
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, ROOT
 from tests.factories import make_account, make_event, make_lead
 from tests.web.webdata import Users, fill_funnel
 
@@ -109,9 +109,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     url = sqlite_url(root / "leadqual.db")
     store = open_store(url)
     users = fill_funnel(store, root / "data")
-    # LEADQUAL_TEST_OUTPUT keeps the screenshots somewhere known (CI artifacts, docs/img).
-    out = os.environ.get("LEADQUAL_TEST_OUTPUT")
-    shots = Path(out) / "dashboard" if out else tmp_path_factory.mktemp("screenshots")
+    # Screenshots of every page go to test-output/dashboard/ (git-ignored; LEADQUAL_TEST_OUTPUT
+    # moves the folder, e.g. for CI artifacts or docs/img).
+    shots = Path(os.environ.get("LEADQUAL_TEST_OUTPUT") or ROOT / "test-output") / "dashboard"
     shots.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     config = uvicorn.Config(
