@@ -35,7 +35,7 @@ from leadqual.ml.monitoring import (
     render_png,
 )
 from leadqual.ml.registry import load_model
-from leadqual.services.scorecard import labelled_leads
+from leadqual.services.training import training_examples
 from leadqual.store.database import Store
 
 __all__ = ["ModelReport", "model_report", "write_report"]
@@ -109,7 +109,7 @@ def model_report(store: Store, *, now: datetime, model_version: int | None = Non
             "`leadqual train`",
             field="model",
         )
-    data = labelled_leads(
+    data = training_examples(
         store,
         now=now,
         target=target,

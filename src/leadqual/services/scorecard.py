@@ -14,100 +14,20 @@ import numpy as np
 import pyarrow as pa
 from sklearn.metrics import roc_auc_score
 
-from leadqual.contract import load_contract, starter_contract_text
 from leadqual.errors import InvalidInput
-from leadqual.features.build import build_features
-from leadqual.features.frames import StoreFrames, load_frames
 from leadqual.ml.dataset import (
     MODEL_FEATURES,
-    Examples,
     FeatureEncoder,
     Target,
-    label_examples,
-    outcome_times,
-    time_split,
 )
 from leadqual.ml.model import LeadScorer
 from leadqual.ml.scorecard import Criterion, Scorecard
-from leadqual.services.training import MIN_POSITIVES, TEST_FRACTION, _sql_reached
+from leadqual.services.training import training_examples
 from leadqual.store.database import Store
 
-__all__ = ["LabelledLeads", "ScorecardResult", "labelled_leads", "scorecard"]
+__all__ = ["ScorecardResult", "scorecard"]
 
 _TS = pa.timestamp("us")
-
-
-@dataclass(frozen=True)
-class LabelledLeads:
-    """The store's examples as ``leadqual train`` sees them: ``frames``, ``outcome`` (when each
-    lead reached the target, µs since the epoch; int64 max: never), ``examples``, the feature
-    ``table`` of every lead as of its cutoff, ``y`` (0/1 per lead) and the rows of the earlier
-    (``train``) and later (``test``) examples."""
-
-    frames: StoreFrames
-    outcome: np.ndarray
-    examples: Examples
-    table: pa.Table
-    y: np.ndarray
-    train: np.ndarray
-    test: np.ndarray
-
-    @property
-    def keys(self) -> list[str]:
-        return list(self.frames.leads.column("key").to_pylist())
-
-
-def labelled_leads(
-    store: Store,
-    *,
-    now: datetime,
-    target: Target = "won",
-    horizon_days: int = 90,
-    observe_days: int = 30,
-    as_of: datetime | None = None,
-) -> LabelledLeads:
-    """Examples whose outcome is known by ``now``, with features at their cutoffs, split in time.
-
-    >>> # labelled_leads(store, now=datetime(2026, 7, 1)).test.size
-    """
-    if target not in ("won", "sql"):
-        raise InvalidInput(f"--target must be `won` or `sql`, not {target!r}", field="target")
-    if horizon_days < 1:
-        raise InvalidInput("--horizon must be at least 1 day", field="horizon")
-    frames = load_frames(store, until=now)
-    leads = frames.leads
-    sql = _sql_reached(store) if target == "sql" else None
-    outcome = outcome_times(leads.column("lead_id").to_numpy(), frames.deals, target, sql)
-    ex = label_examples(
-        leads.column("created_at"),
-        outcome,
-        until=now,
-        horizon_days=horizon_days,
-        as_of=as_of,
-        observe_days=observe_days,
-    )
-    what = "became customers" if target == "won" else "reached SQL"
-    if ex.positives < MIN_POSITIVES:
-        raise InvalidInput(
-            f"only {ex.positives} of {int(ex.keep.sum())} usable leads {what} within "
-            f"{horizon_days} days of their cutoff; at least {MIN_POSITIVES} are needed — "
-            "import more history, use a longer --horizon"
-            + (" or --target sql" if target == "won" else ""),
-            field="target",
-        )
-    contract = load_contract(starter_contract_text())  # intent columns only; unused here
-    table = build_features(frames, now, contract, cutoffs=pa.array(ex.cutoff, _TS)).table
-    rows = np.flatnonzero(ex.keep)
-    created = leads.column("created_at").to_numpy(zero_copy_only=False)[rows].astype("int64")
-    tr, te = time_split(created, TEST_FRACTION)
-    y = ex.label.astype(int)
-    if y[rows[tr]].sum() < 2 or y[rows[te]].sum() < 1:
-        raise InvalidInput(
-            f"the {ex.positives} leads that {what} fall too unevenly in time to hold some out "
-            "for testing; import more history",
-            field="target",
-        )
-    return LabelledLeads(frames, outcome, ex, table, y, rows[tr], rows[te])
 
 
 @dataclass(frozen=True)
@@ -164,7 +84,7 @@ def scorecard(
         raise InvalidInput(f"--penalty must be `l1` or `l2`, not {penalty!r}", field="penalty")
     if points_to_double <= 0:
         raise InvalidInput("--points-to-double must be above 0", field="points_to_double")
-    data = labelled_leads(
+    data = training_examples(
         store, now=now, target=target, horizon_days=horizon_days, observe_days=observe_days
     )
     train_t = data.table.take(pa.array(data.train))

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from leadqual.contract import load_contract, starter_contract_text
 from leadqual.errors import InvalidInput
 from leadqual.features.build import build_features
-from leadqual.features.frames import load_frames
+from leadqual.features.frames import StoreFrames, load_frames
 from leadqual.ml.dataset import (
     MODEL_FEATURES,
+    Examples,
     FeatureEncoder,
     Target,
     label_examples,
@@ -30,7 +31,7 @@ from leadqual.ml.registry import save_model
 from leadqual.store.database import Store
 from leadqual.store.models import StageChange
 
-__all__ = ["MIN_POSITIVES", "TrainResult", "train"]
+__all__ = ["MIN_POSITIVES", "TrainResult", "TrainingExamples", "train", "training_examples"]
 
 MIN_POSITIVES = 20
 TEST_FRACTION = 0.25
@@ -81,37 +82,47 @@ def _iso(t: np.datetime64) -> str:
     return str(np.datetime_as_string(t.astype("datetime64[s]"), unit="s"))
 
 
-def train(
+@dataclass(frozen=True)
+class TrainingExamples:
+    """The store's examples as ``leadqual train`` sees them: ``frames``, ``outcome`` (when each
+    lead reached the target, µs since the epoch; int64 max: never), ``examples``, the feature
+    ``table`` of every lead as of its cutoff, ``y`` (0/1 per lead) and the rows of the earlier
+    (``train``) and later (``test``) examples."""
+
+    frames: StoreFrames
+    outcome: np.ndarray
+    examples: Examples
+    table: pa.Table
+    y: np.ndarray
+    train: np.ndarray
+    test: np.ndarray
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.frames.leads.column("key").to_pylist())
+
+
+def training_examples(
     store: Store,
     *,
+    now: datetime,
     target: Target = "won",
     horizon_days: int = 90,
-    as_of: datetime | None = None,
-    now: datetime,
     observe_days: int = 30,
-    random_state: int = 0,
-) -> TrainResult:
-    """Train on every lead whose outcome within ``horizon_days`` of its cutoff is known by
-    ``now``; test on the latest quarter of them; store the model as the next version.
+    as_of: datetime | None = None,
+) -> TrainingExamples:
+    """Examples whose outcome is known by ``now``, with features at their cutoffs, split in time.
 
-    >>> # train(store, target="won", horizon_days=90, now=datetime(2026, 7, 1)).as_json()
+    >>> # training_examples(store, now=datetime(2026, 7, 1)).test.size
     """
     if target not in ("won", "sql"):
         raise InvalidInput(f"--target must be `won` or `sql`, not {target!r}", field="target")
     if horizon_days < 1:
         raise InvalidInput("--horizon must be at least 1 day", field="horizon")
-    if as_of is not None and as_of + timedelta(days=horizon_days) > now:
-        raise InvalidInput(
-            f"--as-of {as_of:%Y-%m-%d} plus the {horizon_days}-day horizon ends after now "
-            f"({now:%Y-%m-%d}): outcomes are not known yet; pick an earlier --as-of or a "
-            "shorter --horizon",
-            field="as_of",
-        )
     frames = load_frames(store, until=now)
     leads = frames.leads
-    lead_ids = leads.column("lead_id").to_numpy()
     sql = _sql_reached(store) if target == "sql" else None
-    outcome = outcome_times(lead_ids, frames.deals, target, sql)
+    outcome = outcome_times(leads.column("lead_id").to_numpy(), frames.deals, target, sql)
     ex = label_examples(
         leads.column("created_at"),
         outcome,
@@ -131,19 +142,52 @@ def train(
         )
     # A contract is only needed for the builder's intent columns, which the model does not use.
     contract = load_contract(starter_contract_text())
-    cutoffs = pa.array(ex.cutoff, _TS)
-    table = build_features(frames, now, contract, cutoffs=cutoffs).table
+    table = build_features(frames, now, contract, cutoffs=pa.array(ex.cutoff, _TS)).table
     rows = np.flatnonzero(ex.keep)
     created = leads.column("created_at").to_numpy(zero_copy_only=False)[rows].astype("int64")
     tr, te = time_split(created, TEST_FRACTION)
-    tr, te = rows[tr], rows[te]
     y = ex.label.astype(int)
-    if y[tr].sum() < 2 or y[te].sum() < 1:
+    if y[rows[tr]].sum() < 2 or y[rows[te]].sum() < 1:
         raise InvalidInput(
             f"the {ex.positives} leads that {what} fall too unevenly in time to hold some out "
             "for testing; import more history",
             field="target",
         )
+    return TrainingExamples(frames, outcome, ex, table, y, rows[tr], rows[te])
+
+
+def train(
+    store: Store,
+    *,
+    target: Target = "won",
+    horizon_days: int = 90,
+    as_of: datetime | None = None,
+    now: datetime,
+    observe_days: int = 30,
+    random_state: int = 0,
+) -> TrainResult:
+    """Train on every lead whose outcome within ``horizon_days`` of its cutoff is known by
+    ``now``; test on the latest quarter of them; store the model as the next version.
+
+    >>> # train(store, target="won", horizon_days=90, now=datetime(2026, 7, 1)).as_json()
+    """
+    if as_of is not None and horizon_days >= 1 and as_of + timedelta(days=horizon_days) > now:
+        raise InvalidInput(
+            f"--as-of {as_of:%Y-%m-%d} plus the {horizon_days}-day horizon ends after now "
+            f"({now:%Y-%m-%d}): outcomes are not known yet; pick an earlier --as-of or a "
+            "shorter --horizon",
+            field="as_of",
+        )
+    data = training_examples(
+        store,
+        now=now,
+        target=target,
+        horizon_days=horizon_days,
+        observe_days=observe_days,
+        as_of=as_of,
+    )
+    ex, table, y, tr, te = data.examples, data.table, data.y, data.train, data.test
+    leads = data.frames.leads
     encoder = FeatureEncoder(MODEL_FEATURES).fit(table.take(pa.array(tr)))
     x_tr = encoder.transform(table.take(pa.array(tr)))
     x_te = encoder.transform(table.take(pa.array(te)))
