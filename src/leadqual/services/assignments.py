@@ -29,6 +29,7 @@ __all__ = [
     "Assignment",
     "assign",
     "assign_on",
+    "assignment_of",
     "calendar_of",
     "list_assignments",
     "overdue",
@@ -63,6 +64,13 @@ class AssignResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def assignment_of(row: LeadAssignment, lead: Lead) -> Assignment:
+    """The view of one assignment row of ``lead``."""
+    return Assignment(
+        lead.key, row.owner, row.rule, row.assigned_at, row.due_at, row.first_touch_at, lead.stage
+    )
 
 
 def calendar_of(contract: Contract | None) -> WorkingCalendar:
@@ -258,15 +266,7 @@ def reassign(store: Store, key: str, owner: str, *, now: datetime, by_user: str)
         row.owner, row.rule, row.by_user = owner, "manual", by_user
         lead.owner = owner
         s.flush()
-        return Assignment(
-            lead.key,
-            row.owner,
-            row.rule,
-            row.assigned_at,
-            row.due_at,
-            row.first_touch_at,
-            lead.stage,
-        )
+        return assignment_of(row, lead)
 
 
 def list_assignments(

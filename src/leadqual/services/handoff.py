@@ -28,7 +28,7 @@ from leadqual.decide.evaluate import evaluate
 from leadqual.domain.lifecycle import check_move
 from leadqual.errors import Conflict, InvalidInput
 from leadqual.handoff.feedback import check_reason
-from leadqual.services.assignments import Assignment
+from leadqual.services.assignments import Assignment, assignment_of
 from leadqual.services.lookup import active, active_version, find_lead, lead_features
 from leadqual.services.webhooks import OutboxMove, event_for_move, write_outbox
 from leadqual.store.database import Store
@@ -257,15 +257,7 @@ def first_touch(
         if row.first_touch_at is None:
             row.first_touch_at = at
         s.flush()
-        return Assignment(
-            lead.key,
-            row.owner,
-            row.rule,
-            row.assigned_at,
-            row.due_at,
-            row.first_touch_at,
-            lead.stage,
-        )
+        return assignment_of(row, lead)
 
 
 def promote_sql(
