@@ -219,6 +219,17 @@ def test_hashed_ip_and_the_proxy_address(
     assert hashed == keyed_hash("test-key", "203.0.113.9", 32)
 
 
+def test_an_address_that_does_not_parse_is_stored_unidentified(
+    hashing_collector: Collector,
+) -> None:
+    """A proxy header with garbage (or a client with no IP address) is no reason to refuse the
+    visit: it is stored without an address and without an identification."""
+    reply = hashing_collector.send(page_view(), **{"X-Forwarded-For": "not-an-address"})
+    assert reply.status_code == 200 and reply.json()["stored"] == 1
+    (event,) = hashing_collector.events()
+    assert event.ip is None and event.ident_kind in (None, "unknown")
+
+
 def test_many_events_in_one_batch(collector: Collector) -> None:
     events = [page_view(visitor=f"v-batch-{i:04d}") for i in range(100)]
     r = collector.send(*events)

@@ -79,7 +79,7 @@ def site(store: Store, db_url: str) -> Iterator[Site]:
         add_user(store, f"{role}-user", role=role, now=NOW)
         keys[role] = create_key(store, f"{role}-user", now=NOW).key
     app = create_app(store, Settings(database_url=db_url))
-    # A real loopback address: the collector resolves the client's IP (and refuses "testclient").
+    # A real loopback address, so that visits in these tests have an IP to resolve.
     with TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000)) as client:
         yield Site(client, store, keys, mql_key)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import ipaddress
 import json
 from importlib import resources
 
@@ -33,13 +34,19 @@ def tracker_script() -> bytes:
 
 
 def _client_ip(request: Request, trust_forwarded: bool) -> str | None:
+    """The visitor's address, or ``None`` when there is none that parses (a unix socket, a test
+    client, a proxy header with garbage): the visit is then stored unidentified, not refused."""
     # The last X-Forwarded-For entry is the one our own proxy appended; the earlier ones come
     # from the client and can say anything (a visitor could pass for any company).
+    host = request.client.host if request.client else None
     if trust_forwarded:
         forwarded = request.headers.get("x-forwarded-for")
         if forwarded and (last := forwarded.rsplit(",", 1)[-1].strip()):
-            return last
-    return request.client.host if request.client else None
+            host = last
+    try:
+        return None if host is None else str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
