@@ -12,6 +12,7 @@ as a context manager) when done.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -95,12 +96,18 @@ class EventSource:
             return self.backend.to_pyarrow(expr)
 
 
+# warnings.catch_warnings swaps the process-wide filter list in and out: two threads (the
+# server's request threads) in it at once restore each other's lists, and one of them then runs
+# without the filters it set. One at a time, then.
+_WARNINGS_LOCK = threading.RLock()
+
+
 @contextmanager
 def _known_warnings() -> Iterator[None]:
     # Ibis 12 still calls DuckDB's fetch_arrow_table() (deprecated in DuckDB 2.0, same result)
     # and, on SQLite, reads pandas' `future.infer_string` option (deprecated in pandas 3):
     # silence exactly those two until Ibis catches up.
-    with warnings.catch_warnings():
+    with _WARNINGS_LOCK, warnings.catch_warnings():
         warnings.filterwarnings(
             "ignore", message=r"fetch_arrow_table\(\) is deprecated", category=DeprecationWarning
         )
