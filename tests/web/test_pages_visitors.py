@@ -9,8 +9,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from leadqual.clock import utc_now
 from leadqual.tracking.sites import add_site
-from leadqual.web.session import utc_now
 from tests.web.conftest import Site
 
 UA = (

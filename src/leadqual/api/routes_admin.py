@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -16,15 +15,13 @@ from leadqual.api.schemas import (
     UserCreate,
     UserPublic,
 )
+from leadqual.clock import utc_now
 from leadqual.services import auth
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["admin"], dependencies=[Depends(require("admin"))], responses=ERRORS)
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @router.get("/users", response_model=list[UserPublic], summary="Every user and their role")
@@ -40,7 +37,7 @@ def users(request: Request) -> list[dict[str, Any]]:
     summary="Add a user with a role",
 )
 def add_user(request: Request, body: UserCreate) -> dict[str, Any]:
-    return auth.add_user(get_store(request), body.name, role=body.role, now=_now()).as_json()
+    return auth.add_user(get_store(request), body.name, role=body.role, now=utc_now()).as_json()
 
 
 @router.get("/keys", response_model=list[ApiKeyPublic], summary="Every API key (no secrets)")
@@ -56,7 +53,7 @@ def keys(request: Request) -> list[dict[str, Any]]:
     summary="Create a key for a user; the key is shown in this response only",
 )
 def create_key(request: Request, body: ApiKeyCreate) -> dict[str, Any]:
-    return auth.create_key(get_store(request), body.user, now=_now()).as_json()
+    return auth.create_key(get_store(request), body.user, now=utc_now()).as_json()
 
 
 @router.delete(
@@ -68,4 +65,4 @@ def create_key(request: Request, body: ApiKeyCreate) -> dict[str, Any]:
 def revoke_key(
     request: Request, key_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
 ) -> dict[str, Any]:
-    return auth.revoke_key(get_store(request), key_id, now=_now()).as_json()
+    return auth.revoke_key(get_store(request), key_id, now=utc_now()).as_json()

@@ -3,7 +3,7 @@ services offer them) proposing, approving, activating and rolling back versions.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -17,6 +17,7 @@ from leadqual.api.schemas import (
     ContractPublic,
     ContractVersionPublic,
 )
+from leadqual.clock import utc_now
 from leadqual.contract.loader import load_contract
 from leadqual.errors import InvalidInput
 from leadqual.services import contracts
@@ -32,9 +33,6 @@ Version = Annotated[int, Path(ge=1, le=1_000_000)]
 # for three years at most, so that no request can hold a worker for long.
 MAX_BACKTEST_MONTHS = 36
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _contract_json(info: contracts.ContractVersionInfo, contract: Any) -> dict[str, Any]:
@@ -89,7 +87,7 @@ def _window(body: BacktestRequest) -> tuple[datetime | None, datetime | None]:
     if start is not None and end is None:
         # Without an end the service replays up to the latest event: bound the window here.
         end = min(
-            _now(),
+            utc_now(),
             start.replace(year=start.year + MAX_BACKTEST_MONTHS // 12, day=1) - timedelta(days=1),
         )
     return start, end
@@ -110,7 +108,7 @@ def post_backtest(request: Request, body: BacktestRequest) -> dict[str, Any]:
         contract = load_contract(body.text, source="request body (text)")
     else:
         _, contract = contracts.get_contract_version(store, body.version)
-    return backtest(store, contract, start=start, end=end, now=_now()).as_json()
+    return backtest(store, contract, start=start, end=end, now=utc_now()).as_json()
 
 
 # -- sign-off: propose, approve (marketing and sales), roll back ---------------------------------
@@ -150,7 +148,7 @@ def propose(
         body.text,
         source="request body (text)",
         proposed_by=who.user,
-        now=_now(),
+        now=utc_now(),
         note=body.note,
     ).as_dict()
 
@@ -190,7 +188,7 @@ def approve(
     who: Annotated[Principal, Depends(require("contract.approve"))],
 ) -> dict[str, Any]:
     return contracts.approve_contract(
-        get_store(request), version, team=_team(who, body.team), by_user=who.user, now=_now()
+        get_store(request), version, team=_team(who, body.team), by_user=who.user, now=utc_now()
     ).as_dict()
 
 
@@ -207,7 +205,7 @@ def rollback(
     who: Annotated[Principal, Depends(require("contract.propose"))],
 ) -> dict[str, Any]:
     return contracts.rollback_contract(
-        get_store(request), version, proposed_by=who.user, now=_now(), note=body.note
+        get_store(request), version, proposed_by=who.user, now=utc_now(), note=body.note
     ).as_dict()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from leadqual.api.auth import get_store, require
 from leadqual.api.routes_meta import ERRORS
 from leadqual.api.schemas import EventsIn, EventsWritten
+from leadqual.clock import utc_now
 from leadqual.errors import ImportRowError, InvalidInput
 from leadqual.services.auth import Principal
 from leadqual.services.imports import import_file
@@ -70,4 +71,4 @@ def post_events(
     body: EventsIn,
     _principal: Annotated[Principal, Depends(require("events.write"))],
 ) -> EventsWritten:
-    return write_events(request, body, datetime.now(UTC).replace(tzinfo=None))
+    return write_events(request, body, utc_now())

@@ -4,7 +4,7 @@ webhook subscriptions and their delivery log. Every handler calls one hand-off s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -15,6 +15,7 @@ from leadqual.api.auth import get_store, require
 from leadqual.api.routes_leads import naive_utc
 from leadqual.api.routes_meta import ERRORS, answers
 from leadqual.api.schemas import FeedbackPublic, LeadHandoffPublic
+from leadqual.clock import utc_now
 from leadqual.handoff.feedback import REASONS
 from leadqual.handoff.webhooks import EVENTS
 from leadqual.services import assignments as assignment_service
@@ -30,9 +31,6 @@ router = APIRouter(responses=ERRORS)
 Sales = Annotated[Principal, Depends(require("feedback"))]
 NOT_FOUND = answers(404, 409)
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class FeedbackIn(BaseModel):
@@ -66,7 +64,12 @@ class OwnerIn(BaseModel):
 )
 def accept(request: Request, key: str, body: FeedbackIn, who: Sales) -> dict[str, Any]:
     return handoff.accept(
-        get_store(request), key, by_user=who.user, now=_now(), at=naive_utc(body.at), note=body.note
+        get_store(request),
+        key,
+        by_user=who.user,
+        now=utc_now(),
+        at=naive_utc(body.at),
+        note=body.note,
     ).as_dict()
 
 
@@ -82,7 +85,7 @@ def reject(request: Request, key: str, body: RejectIn, who: Sales) -> dict[str, 
         key,
         body.reason,
         by_user=who.user,
-        now=_now(),
+        now=utc_now(),
         at=naive_utc(body.at),
         note=body.note,
     ).as_dict()
@@ -100,7 +103,7 @@ def bant(request: Request, key: str, body: BantIn, who: Sales) -> dict[str, Any]
         key,
         body.answers,
         by_user=who.user,
-        now=_now(),
+        now=utc_now(),
         at=naive_utc(body.at),
         note=body.note,
     ).as_dict()
@@ -114,7 +117,7 @@ def bant(request: Request, key: str, body: BantIn, who: Sales) -> dict[str, Any]
 )
 def touch(request: Request, key: str, body: TouchIn, who: Sales) -> dict[str, Any]:
     return handoff.first_touch(
-        get_store(request), key, by_user=who.user, now=_now(), at=naive_utc(body.at)
+        get_store(request), key, by_user=who.user, now=utc_now(), at=naive_utc(body.at)
     ).as_dict()
 
 
@@ -126,7 +129,7 @@ def touch(request: Request, key: str, body: TouchIn, who: Sales) -> dict[str, An
 )
 def reassign(request: Request, key: str, body: OwnerIn, who: Sales) -> dict[str, Any]:
     return assignment_service.reassign(
-        get_store(request), key, body.owner, now=_now(), by_user=who.user
+        get_store(request), key, body.owner, now=utc_now(), by_user=who.user
     ).as_dict()
 
 
@@ -143,7 +146,7 @@ Read = [Depends(require("read"))]
     summary="What sales did with a lead: owner and SLA deadline, verdicts, BANT answers",
 )
 def lead_feedback(request: Request, key: str) -> dict[str, Any]:
-    return feedback_service.lead_handoff(get_store(request), key, now=_now()).as_dict()
+    return feedback_service.lead_handoff(get_store(request), key, now=utc_now()).as_dict()
 
 
 @router.get(
@@ -174,7 +177,7 @@ def feedback(
 )
 def assignments(request: Request, owner: Owner = None, overdue: bool = False) -> list[Any]:
     rows = assignment_service.list_assignments(
-        get_store(request), now=_now(), owner=owner, overdue_only=overdue
+        get_store(request), now=utc_now(), owner=owner, overdue_only=overdue
     )
     return [a.as_dict() for a in rows]
 
@@ -186,7 +189,7 @@ def assignments(request: Request, owner: Owner = None, overdue: bool = False) ->
     summary="Open leads past their first-touch deadline, most overdue first",
 )
 def sla_overdue(request: Request, owner: Owner = None) -> list[Any]:
-    late = assignment_service.overdue(get_store(request), now=_now(), owner=owner)
+    late = assignment_service.overdue(get_store(request), now=utc_now(), owner=owner)
     return [a.as_dict() for a in late]
 
 
@@ -202,7 +205,7 @@ def alignment_report(
     contract_version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> dict[str, Any]:
     return alignment(
-        get_store(request), now=_now(), since=naive_utc(since), contract_version=contract_version
+        get_store(request), now=utc_now(), since=naive_utc(since), contract_version=contract_version
     ).as_dict()
 
 
@@ -262,7 +265,7 @@ def subscribe(request: Request, body: WebhookIn) -> dict[str, Any]:
         get_store(request),
         body.url,
         body.secret,
-        now=_now(),
+        now=utc_now(),
         events=body.events,
         format=body.format,
     ).as_dict()

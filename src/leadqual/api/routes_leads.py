@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from leadqual.api.auth import get_store, require
 from leadqual.api.routes_meta import ERRORS, answers
 from leadqual.api.schemas import LeadDetail, LeadsPublic
+from leadqual.clock import utc_now
 from leadqual.services.feedback import lead_detail
 from leadqual.services.records import LEAD_SORTS, LeadFilter, list_leads_page
 
@@ -80,4 +81,4 @@ def leads(
     "SLA, and sales' verdicts",
 )
 def lead(request: Request, key: str) -> dict[str, object]:
-    return lead_detail(get_store(request), key, now=datetime.now(UTC).replace(tzinfo=None))
+    return lead_detail(get_store(request), key, now=utc_now())

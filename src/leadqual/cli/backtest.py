@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +12,7 @@ from rich.table import Table
 from leadqual.backtest.compare import COMPARED, compare_reports
 from leadqual.backtest.metrics import BacktestReport
 from leadqual.cli.common import app, emit_json, get_store, parse_time
+from leadqual.clock import utc_now
 from leadqual.contract import load_contract_file
 from leadqual.errors import InvalidInput
 from leadqual.services.backtest import BacktestRun, run_backtest, write_chart
@@ -182,7 +182,7 @@ def backtest_cmd(
     MQL volume, MQL→SQL, precision, recall, days to won, pipeline, missed customers."""
     if vary not in ("fit", "intent"):
         raise InvalidInput(f"--vary must be fit or intent (got {vary!r})", field="vary")
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     run = run_backtest(
         get_store(ctx),
         load_contract_file(contract),

@@ -12,7 +12,7 @@ import typer
 from leadqual.settings import load_settings
 from leadqual.store.database import Store, open_store
 
-__all__ = ["AppState", "app", "emit_json", "get_store", "parse_time"]
+__all__ = ["AppState", "app", "emit_json", "get_store", "parse_time", "who_acts"]
 
 app = typer.Typer(
     name="leadqual",
@@ -91,3 +91,10 @@ def parse_time(text: str, option: str) -> datetime:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+def who_acts(by: str | None) -> str:
+    """The user a command acts as: ``--by``, else the login name of whoever runs it."""
+    import getpass
+
+    return by or getpass.getuser()

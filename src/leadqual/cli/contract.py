@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from leadqual.cli.common import app, emit_json, get_store
+from leadqual.cli.common import app, emit_json, get_store, who_acts
+from leadqual.clock import utc_now
 from leadqual.contract.loader import starter_contract_text
 from leadqual.contract.model import Contract
 from leadqual.errors import ContractError
@@ -114,7 +114,7 @@ def apply_cmd(
             text,
             source=str(file),
             author=author,
-            now=datetime.now(UTC).replace(tzinfo=None),
+            now=utc_now(),
         )
     except ContractError as exc:
         raise _refuse(exc, as_json) from None
@@ -167,15 +167,6 @@ ByOption = Annotated[str | None, typer.Option("--by", help="Who (default: the lo
 VersionArgument = Annotated[int, typer.Argument(help="A contract version number.")]
 
 
-def _who(by: str | None) -> str:
-    import getpass
-
-    return by or getpass.getuser()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
 
 def _proposal_line(p: ProposalInfo) -> str:
     signed = ", ".join(f"{team}: {who}" for team, who in p.approvals.items()) or "no approval yet"
@@ -198,7 +189,12 @@ def propose_cmd(
     try:
         text = check_contract(file).text
         p = propose_contract(
-            get_store(ctx), text, source=str(file), proposed_by=_who(by), now=_now(), note=note
+            get_store(ctx),
+            text,
+            source=str(file),
+            proposed_by=who_acts(by),
+            now=utc_now(),
+            note=note,
         )
     except ContractError as exc:
         raise _refuse(exc, as_json) from None
@@ -217,7 +213,7 @@ def approve_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Sign a proposed version for your team; the second team's approval activates it."""
-    p = approve_contract(get_store(ctx), version, team=team, by_user=_who(by), now=_now())
+    p = approve_contract(get_store(ctx), version, team=team, by_user=who_acts(by), now=utc_now())
     if as_json:
         emit_json(p.as_dict())
     else:
@@ -233,7 +229,8 @@ def rollback_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Propose re-activating an earlier version (it needs the same two approvals)."""
-    p = rollback_contract(get_store(ctx), version, proposed_by=_who(by), now=_now(), note=note)
+    store = get_store(ctx)
+    p = rollback_contract(store, version, proposed_by=who_acts(by), now=utc_now(), note=note)
     if as_json:
         emit_json(p.as_dict())
     else:

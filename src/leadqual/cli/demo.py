@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from leadqual.cli.handoff import print_alignment
 from leadqual.cli.qualify import print_funnel, print_leads
 from leadqual.cli.score import print_scores
 from leadqual.cli.serve import run_server
+from leadqual.clock import utc_now
 from leadqual.errors import InvalidInput
 from leadqual.services.demo import DemoReport, demo_logins, run_demo
 from leadqual.settings import sqlite_url
@@ -68,7 +68,7 @@ def demo_cmd(
             Path(f"{db}{suffix}").unlink(missing_ok=True)  # the demo's own store: start afresh
         url = sqlite_url(db.resolve())
     store = open_store(url)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     report = run_demo(
         store,
         directory / "leadqual-demo-data",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leadqual.cli.common import app, emit_json, get_store, parse_time
+from leadqual.clock import utc_now
 from leadqual.discover.report import DEFAULT_MIN_SUPPORT, DiscoveryReport, Figures
 from leadqual.services.discovery import discover
 
@@ -95,7 +95,7 @@ def discover_command(
 ) -> None:
     """Derive MQL fit criteria from won deals: the one key question per attribute, the best short
     rules with held-out figures, and a ready contract snippet."""
-    at = parse_time(now, "--now") if now else datetime.now(UTC).replace(tzinfo=None)
+    at = parse_time(now, "--now") if now else utc_now()
     report = discover(
         get_store(ctx), target=target, beta=beta,  # type: ignore[arg-type]
         min_precision=min_precision, min_recall=min_recall, min_support=min_support,

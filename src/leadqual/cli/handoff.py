@@ -3,15 +3,14 @@ export, report alignment, feedback simulate. Thin: each calls one service."""
 
 from __future__ import annotations
 
-import getpass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from leadqual.cli.common import app, emit_json, get_store, parse_time
+from leadqual.cli.common import app, emit_json, get_store, parse_time, who_acts
+from leadqual.clock import utc_now
 from leadqual.errors import InvalidInput
 from leadqual.handoff.alignment import AlignmentReport, Group
 from leadqual.handoff.feedback import REASONS
@@ -51,13 +50,6 @@ app.add_typer(report_app, name="report")
 app.add_typer(feedback_app, name="feedback")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _by(by: str | None) -> str:
-    return by or getpass.getuser()
-
 
 def _move_line(m: StageMove) -> str:
     return f"{m.key}: {m.from_stage} → {m.to_stage} ({m.reason}; contract v{m.contract_version})"
@@ -90,7 +82,9 @@ def assign_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Give every MQL without an owner a sales owner and a first-touch deadline."""
-    result = assign(get_store(ctx), now=_now(), owners=owner or None, first_touch_hours=sla_hours)
+    result = assign(
+        get_store(ctx), now=utc_now(), owners=owner or None, first_touch_hours=sla_hours
+    )
     if as_json:
         emit_json(result.as_dict())
         return
@@ -107,7 +101,7 @@ def sla_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """List open leads past their first-touch deadline, most overdue first."""
-    now = parse_time(at, "--at") if at else _now()
+    now = parse_time(at, "--at") if at else utc_now()
     late = overdue(get_store(ctx), now=now, owner=owner)
     if as_json:
         emit_json({"as_of": now, "overdue": [a.as_dict() for a in late]})
@@ -121,7 +115,7 @@ def sla_cmd(
 @app.command("touch")
 def touch_cmd(ctx: typer.Context, key: KeyArg, by: ByOpt = None, as_json: JsonOpt = False) -> None:
     """Record sales' first touch of a lead (stops its SLA clock)."""
-    a = first_touch(get_store(ctx), key, by_user=_by(by), now=_now())
+    a = first_touch(get_store(ctx), key, by_user=who_acts(by), now=utc_now())
     if as_json:
         emit_json(a.as_dict())
     else:
@@ -137,7 +131,7 @@ def accept_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Sales accepts an MQL (→ sal)."""
-    move = accept(get_store(ctx), key, by_user=_by(by), now=_now(), note=note)
+    move = accept(get_store(ctx), key, by_user=who_acts(by), now=utc_now(), note=note)
     if as_json:
         emit_json(move.as_dict())
     else:
@@ -154,7 +148,7 @@ def reject_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Sales rejects an MQL with a reason (→ recycled or disqualified, by the reason)."""
-    move = reject(get_store(ctx), key, reason, by_user=_by(by), now=_now(), note=note)
+    move = reject(get_store(ctx), key, reason, by_user=who_acts(by), now=utc_now(), note=note)
     if as_json:
         emit_json(move.as_dict())
     else:
@@ -194,7 +188,8 @@ def bant_cmd(
     answers = {k: v for k, v in given.items() if v is not None}
     if not answers:
         raise InvalidInput("give at least one of --budget, --authority, --need, --timing")
-    result = record_bant(get_store(ctx), key, answers, by_user=_by(by), now=_now(), note=note)
+    store = get_store(ctx)
+    result = record_bant(store, key, answers, by_user=who_acts(by), now=utc_now(), note=note)
     if as_json:
         emit_json(result.as_dict())
         return
@@ -227,7 +222,7 @@ def webhooks_add_cmd(
         get_store(ctx),
         url,
         secret,
-        now=_now(),
+        now=utc_now(),
         events=event or EVENTS,
         format="slack" if slack else "json",
     )
@@ -268,7 +263,7 @@ def webhooks_remove_cmd(
 @webhooks_app.command("deliver")
 def webhooks_deliver_cmd(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Send every notification that is due (retries with backoff; safe to run from cron)."""
-    result = deliver(get_store(ctx), now=_now())
+    result = deliver(get_store(ctx), now=utc_now())
     if as_json:
         emit_json(result.as_dict())
         return
@@ -380,7 +375,7 @@ def report_alignment_cmd(
     """Sales acceptance of MQLs overall, per criterion and source; reasons; MQL→SQL; SLA."""
     report = alignment(
         get_store(ctx),
-        now=_now(),
+        now=utc_now(),
         since=parse_time(since, "--since") if since else None,
         contract_version=version,
     )
@@ -400,7 +395,7 @@ def feedback_simulate_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Let simulated sales accept/reject the open MQLs and record BANT (for demos)."""
-    now = _now()
+    now = utc_now()
     result = simulate_feedback(
         get_store(ctx), as_of=parse_time(as_of, "--as-of") if as_of else now, now=now, seed=seed
     )

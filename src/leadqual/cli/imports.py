@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leadqual.cli.common import app, emit_json, get_store
+from leadqual.clock import utc_now
 from leadqual.services.imports import ImportResult, import_file
 
 __all__ = ["import_command"]
@@ -35,7 +35,7 @@ def import_command(
     store = get_store(ctx)
     result = import_file(
         store, kind, file, fmt=fmt, mapping=mapping,
-        now=datetime.now(UTC).replace(tzinfo=None),
+        now=utc_now(),
         progress=not as_json and sys.stderr.isatty(),
     )
     if as_json:

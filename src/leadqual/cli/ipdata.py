@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leadqual.cli.common import app, emit_json, get_store
+from leadqual.clock import utc_now
 from leadqual.services.ipdata import DatasetInfo, add_files, identify, list_datasets
 
 __all__ = ["identify_command", "ipdata_app"]
@@ -63,7 +63,7 @@ def add_command(
 ) -> None:
     """Load IP data into the store; all-or-nothing, and re-adding a file changes nothing."""
     results = add_files(
-        get_store(ctx), files, asn_names=asn_names, now=datetime.now(UTC).replace(tzinfo=None)
+        get_store(ctx), files, asn_names=asn_names, now=utc_now()
     )
     if as_json:
         emit_json([r.as_dict() for r in results])

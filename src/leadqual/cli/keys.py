@@ -5,12 +5,12 @@ R` then `keys create --user NAME` is the same in two steps."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from leadqual.cli.common import app, emit_json, get_store
+from leadqual.clock import utc_now
 from leadqual.errors import InvalidInput
 from leadqual.services.auth import (
     ROLES,
@@ -33,9 +33,6 @@ app.add_typer(keys_app, name="keys")
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
 
 def _key_line(k: ApiKeyInfo) -> str:
     state = "active" if k.revoked_at is None else f"revoked {k.revoked_at:%Y-%m-%d %H:%M}"
@@ -52,7 +49,7 @@ def users_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add an API user with a role."""
-    user = add_user(get_store(ctx), name, role=role, now=_now())
+    user = add_user(get_store(ctx), name, role=role, now=utc_now())
     if as_json:
         emit_json(user.as_json())
     else:
@@ -99,9 +96,9 @@ def keys_create(
     ana` for a user added with `leadqual users add`."""
     store = get_store(ctx)
     if role is not None:
-        new = create_role_key(store, role=role, name=user, now=_now())
+        new = create_role_key(store, role=role, name=user, now=utc_now())
     elif user is not None:
-        new = create_key(store, user, now=_now())
+        new = create_key(store, user, now=utc_now())
     else:
         raise InvalidInput(
             "say whose key it is: `--role ROLE [--name N]`, or `--user NAME` for an existing user",
@@ -138,7 +135,7 @@ def keys_revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke an API key: requests with it are refused from now on."""
-    info = revoke_api_key(get_store(ctx), key_id, now=_now())
+    info = revoke_api_key(get_store(ctx), key_id, now=utc_now())
     if as_json:
         emit_json(info.as_json())
     else:

@@ -3,7 +3,6 @@ section) and `leadqual model report` (calibration, AUC over time, drift)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leadqual.cli.common import app, emit_json, get_store
+from leadqual.clock import utc_now
 from leadqual.ml.dataset import Target
 from leadqual.ml.monitoring import psi_level
 from leadqual.services.monitoring import ModelReport, model_report, write_report
@@ -25,9 +25,6 @@ model_app = typer.Typer(
 )
 app.add_typer(model_app, name="model")
 
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def print_scorecard(result: ScorecardResult, console: Console) -> None:
@@ -70,7 +67,7 @@ def scorecard_cmd(
     AUC beside the model's, and the contract fit section."""
     result = scorecard(
         get_store(ctx),
-        now=_now(),
+        now=utc_now(),
         target=cast(Target, target),
         horizon_days=horizon,
         penalty=penalty,
@@ -119,7 +116,7 @@ def report_cmd(
 ) -> None:
     """Calibration, AUC over time on leads whose outcome is now known, and drift of the features
     and of p_win between training and now."""
-    report = model_report(get_store(ctx), now=_now(), model_version=model)
+    report = model_report(get_store(ctx), now=utc_now(), model_version=model)
     paths = write_report(report, out) if out is not None else None
     if json_out:
         emit_json(report.as_json())

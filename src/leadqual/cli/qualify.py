@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leadqual.cli.common import app, emit_json, get_store, parse_time
+from leadqual.clock import utc_now
 from leadqual.services.leads import Funnel, LeadView, funnel, list_leads
 from leadqual.services.qualify import QualifyResult, qualify
 
@@ -81,7 +81,7 @@ def qualify_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Evaluate every lead against the active contract and record the stage changes."""
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     when = parse_time(as_of, "--as-of") if as_of else now
     result = qualify(get_store(ctx), as_of=when, now=now)
     if as_json:

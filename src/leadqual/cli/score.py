@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leadqual.cli.common import app, emit_json, get_store
+from leadqual.clock import utc_now
 from leadqual.services.scoring import ScoreView, list_scores, score
 
 __all__ = ["print_scores"]
@@ -35,7 +35,7 @@ def score_cmd(
 ) -> None:
     """Score every lead with a trained model (p_win plus the top reasons) and store the scores."""
     store = get_store(ctx)
-    score(store, model_version=model, now=datetime.now(UTC).replace(tzinfo=None))
+    score(store, model_version=model, now=utc_now())
     views = list_scores(store, top=top)
     if json_out:
         emit_json([v.as_json() for v in views])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leadqual.cli.common import app, emit_json, get_store
+from leadqual.clock import utc_now
 from leadqual.services.privacy import erase, purge
 from leadqual.services.tracking import add_site, check_base_url, list_sites, site_json, snippet
 from leadqual.settings import load_settings
@@ -24,9 +24,6 @@ BaseUrl = Annotated[str, typer.Option(
     "--base-url", help="Where leadqual serves /t.js and /collect (for the snippet).")]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
 
 @sites_app.command("add")
 def sites_add(
@@ -40,7 +37,7 @@ def sites_add(
 ) -> None:
     """Register a website: print its public key and the snippet to paste into its pages."""
     base = check_base_url(base_url)  # before registering, so a typo leaves nothing behind
-    site = add_site(get_store(ctx), domain, origin, _now())
+    site = add_site(get_store(ctx), domain, origin, utc_now())
     if json_out:
         emit_json(site_json(site, base))
         return
@@ -77,7 +74,7 @@ def purge_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Remove visitor data (visitor ids, IP, user agent, referrer) older than the retention."""
-    result = purge(get_store(ctx), load_settings(ctx.find_root().obj.db), now=_now(),
+    result = purge(get_store(ctx), load_settings(ctx.find_root().obj.db), now=utc_now(),
                    older_than_days=older_than)
     if json_out:
         emit_json(result.as_json())
@@ -93,7 +90,7 @@ def erase_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Erase a person: their personal data gone everywhere, anonymous counts kept, logged."""
-    result = erase(get_store(ctx), load_settings(ctx.find_root().obj.db), email, now=_now())
+    result = erase(get_store(ctx), load_settings(ctx.find_root().obj.db), email, now=utc_now())
     if json_out:
         emit_json(result.as_json())
     else:

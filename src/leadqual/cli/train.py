@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, cast
 
 import typer
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leadqual.cli.common import app, emit_json, get_store, parse_time
+from leadqual.clock import utc_now
 from leadqual.ml.dataset import Target
 from leadqual.services.training import TrainResult, train
 
@@ -55,7 +55,7 @@ def train_cmd(
 ) -> None:
     """Train the lead-scoring model (LightGBM, calibrated, with a logistic baseline) and store it
     as a new version."""
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     cutoff = parse_time(as_of, "--as-of") if as_of is not None else None
     result = train(
         get_store(ctx),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leadqual.cli.common import app, emit_json, get_store, parse_time
+from leadqual.clock import utc_now
 from leadqual.services.visitors import VisitingCompany, parse_since, visitor_feed
 
 __all__ = ["print_feed"]
@@ -88,7 +88,7 @@ def visitors_cmd(
 ) -> None:
     """The companies identified on the website: fit, intent, what they looked at, who, when."""
     span = parse_since(since)
-    now = parse_time(as_of, "--as-of") if as_of else datetime.now(UTC).replace(tzinfo=None)
+    now = parse_time(as_of, "--as-of") if as_of else utc_now()
     feed = visitor_feed(
         get_store(ctx), now=now, since=span, limit=limit, min_confidence=min_confidence
     )

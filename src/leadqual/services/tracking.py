@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from leadqual.clock import utc_now
 from leadqual.errors import InvalidInput
 from leadqual.identify.bots import BotFilter
 from leadqual.identify.emails import EmailDomains
@@ -64,7 +64,7 @@ def site_json(site: SiteInfo, base_url: str | None = None) -> dict[str, Any]:
 
 def build_collector(store: Store, settings: Settings, *, resolver: Any = "load") -> Collector:
     """A collector with the bot and email-domain lists the settings name."""
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utc_now()
     bots = (BotFilter.from_file(settings.tracking_crawler_list)
             if settings.tracking_crawler_list else BotFilter())
     emails = EmailDomains.from_files(settings.free_email_lists, settings.disposable_email_lists)

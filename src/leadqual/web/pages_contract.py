@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from leadqual.backtest.tradeoff import Vary
+from leadqual.clock import utc_now
 from leadqual.contract.model import Contract
 from leadqual.errors import InvalidInput, NotFound
 from leadqual.services.auth import Forbidden
@@ -25,7 +26,7 @@ from leadqual.services.contracts import (
 from leadqual.services.discovery import discover
 from leadqual.web.cache import CachedReport, ReportCache
 from leadqual.web.rendering import render, render_fragment
-from leadqual.web.session import Viewer, check_csrf, current_viewer, utc_now
+from leadqual.web.session import Viewer, check_csrf, current_viewer
 
 __all__ = ["router"]
 

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from leadqual.clock import utc_now
 from leadqual.domain.lifecycle import STAGES
 from leadqual.errors import InvalidInput, NotFound
 from leadqual.handoff.feedback import REASONS
@@ -16,7 +17,7 @@ from leadqual.services.handoff import BANT_CRITERIA, accept, record_bant, reject
 from leadqual.services.leads import funnel_options
 from leadqual.services.records import LeadFilter, get_account, get_lead, list_leads_page
 from leadqual.web.rendering import render
-from leadqual.web.session import Viewer, check_csrf, current_viewer, utc_now
+from leadqual.web.session import Viewer, check_csrf, current_viewer
 
 __all__ = ["FEED_SORTS", "PAGE_SIZE", "VISITING_MINUTES", "lead_url", "router"]
 

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from leadqual.clock import utc_now
 from leadqual.errors import InvalidInput, NotFound
 from leadqual.handoff.feedback import REASONS
 from leadqual.services.alignment import alignment
 from leadqual.services.leads import funnel, funnel_options, monthly_funnel
 from leadqual.services.monitoring import model_report
 from leadqual.web.rendering import render
-from leadqual.web.session import Viewer, current_viewer, utc_now
+from leadqual.web.session import Viewer, current_viewer
 
 __all__ = ["router"]
 

@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from leadqual.clock import utc_now
 from leadqual.services.visitors import visitor_feed
 from leadqual.web.pages_leads import VISITING_MINUTES, lead_url
 from leadqual.web.rendering import render_fragment
-from leadqual.web.session import Viewer, current_viewer, utc_now
+from leadqual.web.session import Viewer, current_viewer
 
 __all__ = ["STRIP_SIZE", "router"]
 

@@ -15,10 +15,10 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from fastapi import Request
 
+from leadqual.clock import utc_now
 from leadqual.services.auth import PERMISSIONS, Forbidden, Principal, allowed, list_users
 from leadqual.store.database import Store
 from leadqual.tracking.keys import privacy_key
@@ -57,10 +57,6 @@ class Viewer:
     @property
     def principal(self) -> Principal:
         return Principal(user=self.user, role=self.role)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _b64(data: bytes) -> str:
