@@ -187,18 +187,22 @@ def create_collector_app(settings: Settings | None = None, store: Store | None =
     >>> # uvicorn.run(create_collector_app(), port=8001)    # or: leadqual serve --collector
     """
     from leadqual.api.collect import collect_routes
+    from leadqual.services.tracking import TrackingService
 
     settings = settings or load_settings()
     owned = store is None
     the_store = store if store is not None else open_store(settings.database_url)
+    service = TrackingService(the_store, settings)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        service.warm()  # the first visitor does not wait for the IP tables to load
         yield
+        service.close()
         if owned:
             the_store.dispose()
 
-    routes = [*collect_routes(the_store, settings),
+    routes = [*collect_routes(the_store, settings, service=service),
               Route("/health", _health, methods=["GET", "HEAD"])]
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={StarletteHTTPException: _on_http_error})

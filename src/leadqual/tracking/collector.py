@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -47,7 +47,7 @@ from leadqual.tracking.payload import Payload
 if TYPE_CHECKING:
     from leadqual.identify.resolve import Verdict
 
-__all__ = ["SOURCE", "Collector", "Outcome", "Prepared"]
+__all__ = ["SOURCE", "Collector", "Outcome", "Prepared", "Row"]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,24 @@ class Outcome:
         return {"stored": self.stored, "duplicates": self.duplicates, "dropped": self.dropped}
 
 
+class Row(NamedTuple):
+    """One kept event, as far as it is known before the database: the columns that come from
+    the request (the writer adds the visit's lead, account, contact and identification)."""
+
+    event_id: str
+    type: str
+    occurred_at: datetime
+    url: str | None
+    path: str | None
+    page_type: str | None
+    referrer: str | None
+    title: str | None
+    dwell_ms: int | None
+    form_kind: str | None
+    properties: dict[str, Any] | None
+    visitor_id: str | None
+
+
 @dataclass
 class Prepared:
     """One request after the checks that need no database: its kept events as partial rows."""
@@ -96,7 +114,7 @@ class Prepared:
     stored_ip: str | None
     ua_hash: str | None
     received_at: datetime
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     links: list[tuple[str, str, datetime]] = field(default_factory=list)  # visitor, email, at
     dropped: Counter[str] = field(default_factory=Counter)
 
@@ -131,6 +149,9 @@ class Collector:
         self._ua_hash: Callable[[str], str] = lru_cache(maxsize=4096)(
             lambda ua: keyed_hash(key, ua, 16))
         self._idents: OrderedDict[str, Verdict] = OrderedDict()
+        # Page types by path: the same few hundred paths of a site, again and again.
+        self._page_type: Callable[[str | None], str | None] = lru_cache(maxsize=8192)(
+            page_type_of)
 
     # ------------------------------------------------------------------ per request, no I/O
 
@@ -148,32 +169,31 @@ class Collector:
         # The client's clock may be off: shift its times by how far its send time is from ours.
         skew = now - payload.sent_at if payload.sent_at is not None else 0.0
         oldest = now - MAX_AGE.total_seconds()
+        guard, page_type, rows = self.guard, self._page_type, prepared.rows
         for e in payload.events:
             t = min(e.ts + skew, now)
             if t < oldest:
                 prepared.dropped["too_old"] += 1
                 continue
-            if e.type == "page_view" and not self.guard.allow(e.visitor or ip or "", t, e.id):
+            if e.type == "page_view" and not guard.allow(e.visitor or ip or "", t, e.id):
                 prepared.dropped["page_rate"] += 1
                 continue
-            occurred = _naive(t)
+            occurred = received if t == now else _naive(t)
             kind = None
-            properties: dict[str, Any] = {}
-            if e.form is not None:
-                if e.form.kind is not None:
-                    kind = e.form.kind if e.form.kind in _FORM_KINDS else "other"
-                    if kind != e.form.kind:
-                        properties["form_kind"] = e.form.kind
-                if e.form.form_id:
-                    properties["form_id"] = e.form.form_id
-                if e.form.email and e.visitor and e.type == "form_submit":
-                    prepared.links.append((e.visitor, e.form.email, occurred))
-            prepared.rows.append({
-                "event_id": e.id, "type": e.type, "occurred_at": occurred, "url": e.url,
-                "path": e.path, "page_type": page_type_of(e.path), "referrer": e.referrer,
-                "title": e.title, "dwell_ms": e.dwell_ms, "form_kind": kind,
-                "properties": properties, "visitor_id": e.visitor,
-            })
+            properties: dict[str, Any] | None = None
+            form = e.form
+            if form is not None:
+                properties = {}
+                if form.kind is not None:
+                    kind = form.kind if form.kind in _FORM_KINDS else "other"
+                    if kind != form.kind:
+                        properties["form_kind"] = form.kind
+                if form.form_id:
+                    properties["form_id"] = form.form_id
+                if form.email and e.visitor and e.type == "form_submit":
+                    prepared.links.append((e.visitor, form.email, occurred))
+            rows.append(Row(e.id, e.type, occurred, e.url, e.path, page_type(e.path), e.referrer,
+                            e.title, e.dwell_ms, kind, properties or None, e.visitor))
         return prepared
 
     # ------------------------------------------------------------------ many requests, one txn
@@ -234,7 +254,7 @@ class Collector:
             ident = idents.get(p.ip or "")
             if ident and ident[1] in accounts:
                 for r in p.rows:
-                    if visitor_contact.get(r["visitor_id"]) is None:
+                    if visitor_contact.get(r.visitor_id) is None:
                         account_only[accounts[ident[1]]] = (ident[1], p.received_at)
                         break
         company_lead = account_leads(session, account_only, source=SOURCE,
@@ -253,7 +273,7 @@ class Collector:
                 account_id = accounts.get(domain) if domain else None
             received = (adapters[_RECEIVED] or _same)(p.received_at)
             for r in p.rows:
-                contact_id = visitor_contact.get(r["visitor_id"])
+                contact_id = visitor_contact.get(r.visitor_id)
                 if contact_id is not None:
                     lead_id = person_lead.get(contact_id)
                     acc = contact_rows.get(contact_id) or account_id
@@ -261,10 +281,10 @@ class Collector:
                     lead_id = company_lead.get(account_id) if account_id else None
                     acc = account_id
                 rows.append((
-                    r["event_id"], r["type"], at(r["occurred_at"]), received, lead_id, acc,
-                    contact_id, r["visitor_id"], r["url"], r["path"], r["page_type"],
-                    r["referrer"], r["title"], r["dwell_ms"], r["form_kind"],
-                    props(r["properties"]) if r["properties"] else empty,
+                    r.event_id, r.type, at(r.occurred_at), received, lead_id, acc,
+                    contact_id, r.visitor_id, r.url, r.path, r.page_type,
+                    r.referrer, r.title, r.dwell_ms, r.form_kind,
+                    props(r.properties) if r.properties else empty,
                     SOURCE, p.site_id, p.stored_ip, p.ua_hash, org, kind, source, confidence,
                 ))
         conn = session.connection()
@@ -288,10 +308,10 @@ class Collector:
         seen: dict[str, tuple[int, datetime, datetime]] = {}
         for p in batch:
             for r in p.rows:
-                v = r["visitor_id"]
+                v = r.visitor_id
                 if v is None:
                     continue
-                t = r["occurred_at"]
+                t = r.occurred_at
                 old = seen.get(v)
                 seen[v] = (p.site_id, min(old[1], t), max(old[2], t)) if old else (
                     p.site_id, t, t)
@@ -360,7 +380,7 @@ def _duplicates(session: Session, batch: Sequence[Prepared]) -> list[int]:
     batch carries — a retry, which the insert below leaves as it is. Read inside the writing
     transaction; only two workers committing the same retry at the same instant could both
     count it as new (the store still holds it once)."""
-    ids = [r["event_id"] for p in batch for r in p.rows]
+    ids = [r.event_id for p in batch for r in p.rows]
     if not ids:
         return [0] * len(batch)
     seen = existing_keys(session, EVENTS.c.event_id, ids)
@@ -368,10 +388,10 @@ def _duplicates(session: Session, batch: Sequence[Prepared]) -> list[int]:
     for p in batch:
         n = 0
         for r in p.rows:
-            if r["event_id"] in seen:
+            if r.event_id in seen:
                 n += 1
             else:
-                seen.add(r["event_id"])
+                seen.add(r.event_id)
         out.append(n)
     return out
 

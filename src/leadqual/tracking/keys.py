@@ -2,6 +2,8 @@
 
 >>> truncate_ip("203.0.113.77"), truncate_ip("2001:db8:1234:5678::1")
 ('203.0.113.0', '2001:db8:1234::')
+>>> canonical_ip("203.0.113.7"), canonical_ip("2001:DB8::0:1"), canonical_ip("01.2.3.4")
+('203.0.113.7', '2001:db8::1', None)
 >>> len(keyed_hash("k", "x", 16))
 16
 """
@@ -12,6 +14,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+import socket
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,7 +23,7 @@ from leadqual.settings import Settings
 from leadqual.store.database import Store
 from leadqual.store.tables_tracking import PrivacyKey
 
-__all__ = ["IpStorage", "keyed_hash", "privacy_key", "truncate_ip"]
+__all__ = ["IpStorage", "canonical_ip", "keyed_hash", "privacy_key", "truncate_ip"]
 
 
 def keyed_hash(key: str, value: str, length: int = 32) -> str:
@@ -28,8 +31,31 @@ def keyed_hash(key: str, value: str, length: int = 32) -> str:
     return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()[:length]
 
 
+def _is_ipv4(ip: str) -> bool:
+    """Whether ``ip`` is a dotted quad as ``ipaddress`` writes it (the C parser: strict, no
+    leading zeros, ~0.2 µs where ``ipaddress.ip_address`` takes ~3 µs)."""
+    try:
+        socket.inet_pton(socket.AF_INET, ip)
+    except (OSError, ValueError):  # ValueError: an embedded NUL
+        return False
+    return True
+
+
+def canonical_ip(host: str) -> str | None:
+    """``host`` as ``str(ipaddress.ip_address(host))`` writes it, or ``None`` if it is not an
+    address (IPv4 on the C parser's fast path; everything else through ``ipaddress``)."""
+    if _is_ipv4(host):
+        return host
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
 def truncate_ip(ip: str) -> str | None:
     """The address with its host part zeroed: IPv4 to its /24, IPv6 to its /48."""
+    if _is_ipv4(ip):
+        return ip[: ip.rindex(".")] + ".0"
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
