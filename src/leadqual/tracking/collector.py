@@ -254,7 +254,7 @@ class Collector:
             ident = idents.get(p.ip or "")
             if ident and ident[1] in accounts:
                 for r in p.rows:
-                    if visitor_contact.get(r.visitor_id) is None:
+                    if visitor_contact.get(r.visitor_id or "") is None:
                         account_only[accounts[ident[1]]] = (ident[1], p.received_at)
                         break
         company_lead = account_leads(session, account_only, source=SOURCE,
@@ -273,7 +273,7 @@ class Collector:
                 account_id = accounts.get(domain) if domain else None
             received = (adapters[_RECEIVED] or _same)(p.received_at)
             for r in p.rows:
-                contact_id = visitor_contact.get(r.visitor_id)
+                contact_id = visitor_contact.get(r.visitor_id or "")
                 if contact_id is not None:
                     lead_id = person_lead.get(contact_id)
                     acc = contact_rows.get(contact_id) or account_id
