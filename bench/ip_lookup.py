@@ -4,7 +4,10 @@ mmdb written from the very same ranges (with ``mmdb-writer`` from PyPI). Both an
 random IPv4 addresses in one process; their ASNs are checked to agree before any rate is shown.
 
 leadqual is timed in batch, from integer keys (``RangeIndex.lookup``) and from strings
-(``parse_addresses`` then the lookup); maxminddb one ``Reader.get`` per address, as it is used.
+(``parse_addresses``, which reads dotted quads from the Arrow string bytes with numpy, then the
+lookup); maxminddb one ``Reader.get`` per address, as it is used. The index's block table is
+built by its first large lookup (the agreement check, a few ms), like the mmdb being opened: the
+timings leave both out, and the memory figure includes the table.
 
     python -m bench.ip_lookup [--quick] [--lookups N] [--prefixes N]
 

@@ -280,7 +280,7 @@ def kind_from_hint(hint: str | None) -> str | None:
 def classify_name(name: str | None, hint: str | None = None) -> Kind:
     """The kind of the organisation called ``name``: the source's ``hint`` wins when it names a
     kind, then the first matching name pattern, else a company."""
-    if not name:
+    if not name or not name.strip():
         return Kind("unknown", "no organisation is known for this network")
     hinted = kind_from_hint(hint)
     if hinted is not None and hinted != "company":

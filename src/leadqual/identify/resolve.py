@@ -52,8 +52,8 @@ NAMED_USER_CONFIDENCE = 0.8
 OWN_NETWORK_CONFIDENCE = 0.7
 SHARED_CONFIDENCE = 0.3
 SORT_FROM = 4096
-# ``parse_addresses`` parses up to 64 addresses one by one with ``ipaddress`` (no Arrow): the
-# plain-tuple path parses in chunks of that size.
+# The plain-tuple path parses and resolves in chunks of this size. ``parse_addresses`` reads a list
+# without Arrow whatever its size (one by one below 16 addresses, with numpy from there).
 PLAIN_CHUNK = 64
 RESERVED = (
     "0.0.0.0/8",
