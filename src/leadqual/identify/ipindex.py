@@ -27,14 +27,16 @@ what is an address and what is not:
 from __future__ import annotations
 
 import ipaddress
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "V6",
@@ -272,6 +274,8 @@ def _quad_chunk(rows: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.n
 
 def _arrow_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """A string array's offsets (``n + 1``) and bytes, as numpy views of its Arrow buffers."""
+    import pyarrow as pa
+
     _validity, offsets_buf, data_buf = arr.buffers()
     wide = pa.types.is_large_string(arr.type)
     offsets = np.frombuffer(
@@ -336,7 +340,13 @@ def parse_addresses(values: Sequence[str | None] | pa.Array) -> ParsedAddresses:
     space is ignored when some value of the batch has a space or is missing (then every value is
     trimmed, as ``str.strip`` does)."""
     arr: pa.Array | None = None
-    if isinstance(values, pa.Array):
+    # Arrow is imported only by whoever made an Arrow array: a collector worker, which parses
+    # lists, never loads it (~65 MB of RSS).
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None and isinstance(values, arrow.Array):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         arr = values
         if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
             arr = pc.cast(arr, pa.string())
@@ -358,7 +368,7 @@ def parse_addresses(values: Sequence[str | None] | pa.Array) -> ParsedAddresses:
         if arr is None:
             texts = [values[i] for i in rest.tolist()]
         else:
-            texts = (arr if rest.size == n else arr.take(pa.array(rest))).to_pylist()
+            texts = (arr if rest.size == n else arr.take(rest)).to_pylist()
         # A dotted quad has no space and is not missing, so this is "some value of the batch".
         trim = any(t is None or " " in t for t in texts)
         v6_pos, v6_ints = [], []

@@ -30,16 +30,18 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
 
 from leadqual.errors import InvalidInput
 from leadqual.identify.classify import classify_name, short_name
 from leadqual.identify.ipindex import ParsedAddresses, RangeIndex, build_index, parse_addresses
 from leadqual.identify.refdata import CompiledData
 from leadqual.store.database import Store
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["COLUMNS", "Identification", "IpResolver", "LoadedData", "Verdict", "load_resolver"]
 
@@ -249,6 +251,8 @@ class IpResolver:
     @cached_property
     def _arrow(self) -> dict[str, Any]:
         """The outcomes' text columns as Arrow arrays (for ``lookup_many``), built on first use."""
+        import pyarrow as pa
+
         out = self._outcomes
         return {name: pa.array(getattr(out, name), pa.string())
                 for name in ("org", "domain", "kind", "reason", "source")}
@@ -312,6 +316,8 @@ class IpResolver:
     def lookup_many(self, ips: Sequence[str] | pa.Array) -> pa.Table:
         """Identify a batch: a table with ``COLUMNS``; a malformed address raises
         ``InvalidInput`` naming it (and nothing is returned for the batch)."""
+        import pyarrow as pa  # here, not at import: the collector's identify_many needs no Arrow
+
         arr = ips if isinstance(ips, pa.Array) else pa.array(list(ips), type=pa.string())
         parsed = parse_addresses(arr)
         if parsed.bad.size:
