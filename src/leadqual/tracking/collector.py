@@ -105,6 +105,9 @@ class Row(NamedTuple):
     visitor_id: str | None
 
 
+assert Row._fields[3:10] == EVENT_COLUMNS[8:15]
+
+
 @dataclass
 class Prepared:
     """One request after the checks that need no database: its kept events as partial rows."""
@@ -272,21 +275,17 @@ class Collector:
                 org, domain, kind, source, confidence = ident
                 account_id = accounts.get(domain) if domain else None
             received = (adapters[_RECEIVED] or _same)(p.received_at)
+            tail = (SOURCE, p.site_id, p.stored_ip, p.ua_hash, org, kind, source, confidence)
+            anonymous = (company_lead.get(account_id) if account_id else None, account_id, None)
             for r in p.rows:
                 contact_id = visitor_contact.get(r.visitor_id or "")
-                if contact_id is not None:
-                    lead_id = person_lead.get(contact_id)
-                    acc = contact_rows.get(contact_id) or account_id
-                else:
-                    lead_id = company_lead.get(account_id) if account_id else None
-                    acc = account_id
-                rows.append((
-                    r.event_id, r.type, at(r.occurred_at), received, lead_id, acc,
-                    contact_id, r.visitor_id, r.url, r.path, r.page_type,
-                    r.referrer, r.title, r.dwell_ms, r.form_kind,
-                    props(r.properties) if r.properties else empty,
-                    SOURCE, p.site_id, p.stored_ip, p.ua_hash, org, kind, source, confidence,
-                ))
+                who = anonymous if contact_id is None else (
+                    person_lead.get(contact_id), contact_rows.get(contact_id) or account_id,
+                    contact_id)
+                # Row[3:10] (url … form_kind) is EVENT_COLUMNS[8:15], in the same order.
+                rows.append((r.event_id, r.type, at(r.occurred_at), received, *who,
+                             r.visitor_id, *r[3:10],
+                             props(r.properties) if r.properties else empty, *tail))
         conn = session.connection()
         duplicates = _duplicates(session, batch)
         if rows:
