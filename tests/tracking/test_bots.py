@@ -111,6 +111,22 @@ def test_the_guard_forgets_the_least_recent_visitors() -> None:
     assert not g.allow("c", 1)
 
 
+def test_the_guard_forgets_visitors_quiet_for_a_window_before_its_cap() -> None:
+    # Memory follows the visitors of the last window, not the cap: a worker that saw 1,000
+    # visitors a while ago and 500 new ones since holds the 500.
+    g = PageRateGuard(max_views=2, window_s=60, max_visitors=100_000)
+    for v in range(1_000):
+        assert g.allow(f"old-{v}", 1000.0 + v / 100)
+    for v in range(500):
+        assert g.allow(f"new-{v}", 1200.0 + v / 100)
+    assert len(g) == 500
+    # A visitor still inside the window is not forgotten, and keeps its limit.
+    assert g.allow("busy", 1300.0) and g.allow("busy", 1301.0)
+    for v in range(100):
+        assert g.allow(f"later-{v}", 1302.0)
+    assert not g.allow("busy", 1303.0)
+
+
 def test_bots_over_http_are_dropped_and_counted(collector: Collector) -> None:
     r = collector.send(page_view(), page_view(), user_agent=BOTS[0])
     assert r.status_code == 200

@@ -119,8 +119,9 @@ class PageRateGuard:
     """Drops page views beyond ``max_views`` per visitor in any ``window_s`` seconds — faster
     than a person reads. A view re-sent with the same event id (the tracker retries, and re-sends
     a view with its time on page when the page is hidden) is the same view: it is let through
-    and not counted again. Keeps the recent views of at most ``max_visitors`` visitors per worker
-    (the least recently seen are forgotten), so memory stays bounded.
+    and not counted again. Keeps the recent views of the visitors seen in the last ``window_s``
+    seconds, at most ``max_visitors`` of them per worker (the least recently seen are forgotten),
+    so memory stays bounded.
 
     Compact, because a collector worker keeps it for its whole life: a visitor is remembered by
     the 64-bit hash of its id, its views in the window as one ``array('q')`` of (millisecond
@@ -150,14 +151,16 @@ class PageRateGuard:
     def allow(self, visitor: str, t: float, event_id: str | None = None) -> bool:
         """Whether a page view of ``visitor`` at epoch seconds ``t`` looks human."""
         key = hash(visitor)
-        views = self._recent.get(key)
-        if views is None:
-            views = self._recent[key] = array("q")
-            if len(self._recent) > self.max_visitors:
-                self._recent.popitem(last=False)
-        else:
-            self._recent.move_to_end(key)
+        recent = self._recent
         now_ms = round(t * 1000)
+        views = recent.get(key)
+        if views is None:
+            self._forget(now_ms)
+            views = recent[key] = array("q")
+            if len(recent) > self.max_visitors:
+                recent.popitem(last=False)
+        else:
+            recent.move_to_end(key)
         expired, oldest = 0, now_ms - self._window_ms
         while expired < len(views) and views[expired] <= oldest:
             expired += 2
@@ -171,6 +174,21 @@ class PageRateGuard:
         views.append(now_ms)
         views.append(seen)
         return True
+
+
+    def _forget(self, now_ms: int) -> None:
+        """Drop (at most two of) the least recently seen visitors whose last view is out of the
+        window: they can no longer be over the limit, so memory follows the visitors of the last
+        ``window_s`` seconds, not the cap. (Views arrive roughly in time order; one from a
+        skewed clock only delays the forgetting.)"""
+        recent, oldest = self._recent, now_ms - self._window_ms
+        for _ in range(2):
+            if not recent:
+                return
+            key, views = next(iter(recent.items()))
+            if views and views[-2] > oldest:
+                return
+            del recent[key]
 
 
 _NO_ID = 0  # the event-id slot of a view sent without an id

@@ -83,7 +83,7 @@ class IpStorage:
             out = keyed_hash(self.key, ip, 32)
         else:
             out = truncate_ip(ip)
-        if len(self._cache) > 100_000:
+        if len(self._cache) > 8192:  # repeat visitors; a miss costs ~1 µs
             self._cache.clear()
         self._cache[ip] = out
         return out
