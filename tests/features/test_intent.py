@@ -4,6 +4,7 @@ sessions (30 minutes of inactivity), windows, recency, trend and the as-of cutof
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from leadqual.features.intent import (
     category_of,
     intent_features,
     page_views,
+    path_categories,
     sessionize,
 )
 
@@ -225,3 +227,102 @@ def test_sessionize_equals_a_python_reference(
     for (k, _), n in expected.items():
         per_key[k] = per_key.get(k, 0) + n
     assert {k: r["visits"] for k, r in features.items()} == per_key
+
+
+def test_path_categories_holds_each_distinct_path_once_with_its_category(con: Any) -> None:
+    paths = ["/pricing", "/Pricing", "/pricing", "/docs/a", None, "/x", "/x"]
+    t = ibis.memtable(pa.table({"path": pa.array(paths, pa.string())}))
+    got = con.to_pyarrow(path_categories(t.path)).to_pylist()
+    assert sorted(r["path"] for r in got) == ["/Pricing", "/docs/a", "/pricing", "/x"]
+    assert all(r["category"] == category_of(r["path"]) for r in got)
+
+
+def reference_features(rows: list[dict[str, Any]], gap: int) -> dict[int, dict[str, Any]]:
+    """Every column of intent_features(by="account_id") the plain way, one view at a time."""
+    epoch = datetime(1970, 1, 1)
+    as_of_sec = (AS_OF - epoch).total_seconds()
+    week, four_weeks = AS_OF - timedelta(days=7), AS_OF - timedelta(days=28)
+    per_key: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["occurred_at"] < AS_OF and r["account_id"] is not None:
+            per_key.setdefault(r["account_id"], []).append(r)
+    out = {}
+    for key, views in per_key.items():
+        secs: dict[str, list[int]] = {}
+        for r in views:
+            visitor = r["visitor_id"] or f"contact:{r['contact_id']}"
+            secs.setdefault(visitor, []).append(
+                math.floor((r["occurred_at"] - epoch).total_seconds())
+            )
+        visits = sum(
+            1 + sum(1 for a, b in itertools.pairwise(sorted(ts)) if b - a >= gap)
+            for ts in secs.values()
+        )
+        cats = [category_of(r["path"]) for r in views]
+        last = max(r["occurred_at"] for r in views)
+        n7 = sum(1 for r in views if r["occurred_at"] >= week)
+        n3 = sum(1 for r in views if four_weeks <= r["occurred_at"] < week)
+        out[key] = {
+            "account_id": key,
+            "visits": visits,
+            "visitors": len(secs),
+            "page_views": len(views),
+            **{f"views_{c}": cats.count(c) for c in [*DEFAULT_CATEGORIES, "other"]},
+            "pricing_seconds": sum(
+                r["dwell_ms"] or 0 for r, c in zip(views, cats, strict=True) if c == "pricing"
+            )
+            / 1000.0,
+            "days_active": len({s // 86_400 for ts in secs.values() for s in ts}),
+            "days_since_last_view": (as_of_sec - math.floor((last - epoch).total_seconds()))
+            / 86_400,
+            "views_7d": n7,
+            "views_prev_weekly": n3 / 3.0,
+            "trend": (n7 + 1.0) / (n3 / 3.0 + 1.0),
+            "last_view_at": last,
+            "ident_confidence": None,
+        }
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    views=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(1, 3)),
+            st.one_of(st.none(), st.sampled_from(["a", "b", "contact:7"])),
+            st.integers(1, 9),
+            st.integers(-3_600, 40 * 86_400),
+            st.integers(0, 999_999),
+            st.one_of(st.none(), _PATHS),
+            st.one_of(st.none(), st.integers(0, 90_000)),
+        ),
+        max_size=40,
+    ),
+    gap=st.sampled_from([30, 1, 90]),
+)
+def test_every_column_equals_a_python_reference(
+    con: Any, views: list[tuple[Any, ...]], gap: int
+) -> None:
+    # Seconds before as-of (negative: after it, not counted), with microseconds; a visitor id
+    # of "contact:7" meets contact 7's own views, as the visitor rule says it should.
+    rows = [
+        {
+            "account_id": key,
+            "visitor_id": visitor,
+            "contact_id": contact,
+            "occurred_at": AS_OF - timedelta(seconds=before, microseconds=micros),
+            "path": path,
+            "dwell_ms": dwell,
+        }
+        for key, visitor, contact, before, micros, path, dwell in views
+    ]
+    got = run(con, events(rows), gap_minutes=gap)
+    want = reference_features(rows, gap * 60)
+    assert got.keys() == want.keys()
+    for key, expected in want.items():
+        assert list(got[key]) == list(expected)
+        for name, value in expected.items():
+            if isinstance(value, float):
+                assert got[key][name] == pytest.approx(value, rel=1e-12), (key, name)
+            else:
+                assert got[key][name] == value, (key, name)
