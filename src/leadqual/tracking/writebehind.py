@@ -5,8 +5,8 @@ acknowledged is lost — and a commit per request (the cost that caps a collecto
 per group.
 
 The writer is one thread of its own that takes, each time it is free, everything queued (up to
-``max_group``): groups form by themselves, as large as the load, with no waiting to fill them.
-It answers the whole group with one wake-up of the event loop. (Handing each group to an
+``max_group``), waiting a moment (``LINGER_S``) only for as many requests as its last group
+held. It answers the whole group with one wake-up of the event loop. (Handing each group to an
 executor and back cost ~3.5 ms a group of idle writer under load, measured by
 ``bench.collector``: the loop had to schedule every hand-over.)
 
@@ -20,12 +20,15 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 __all__ = ["WriteBehind", "WriteFailed"]
 
 log = logging.getLogger(__name__)
+
+LINGER_S = 0.001  # how long a writer that just wrote a group waits for the next one
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -39,9 +42,12 @@ class WriteBehind(Generic[In, Out]):
     first item). When a group fails, its items are retried one by one, so one bad request fails
     alone (``WriteFailed``). Items may come from any event loop; each is answered on its own."""
 
-    def __init__(self, write: Callable[[Sequence[In]], list[Out]], max_group: int = 1000) -> None:
+    def __init__(self, write: Callable[[Sequence[In]], list[Out]], max_group: int = 1000,
+                 linger_s: float = LINGER_S) -> None:
         self.write = write
         self.max_group = max_group
+        self.linger_s = linger_s
+        self._last_group = 1
         self.groups = 0  # how many transactions so far (for tests and the bench)
         self._queue: queue.SimpleQueue[_Waiting[In, Out] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -76,6 +82,12 @@ class WriteBehind(Generic[In, Out]):
             if first is None:
                 return
             group = [first]
+            # Clients just answered send again a round trip later: after a group of several,
+            # sleep a moment (``linger_s``) and take them together, rather than waking at each
+            # request (each wake-up takes the GIL from the event loop) or cutting a group of
+            # one or two. After a lone request nothing waits.
+            if self._last_group > 1 and self._queue.qsize() < self._last_group - 1:
+                time.sleep(self.linger_s)
             while len(group) < self.max_group:
                 try:
                     more = self._queue.get_nowait()
@@ -85,6 +97,7 @@ class WriteBehind(Generic[In, Out]):
                     self._write(group)
                     return
                 group.append(more)
+            self._last_group = len(group)
             self._write(group)
 
     def _write(self, group: list[_Waiting[In, Out]]) -> None:
