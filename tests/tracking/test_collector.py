@@ -8,13 +8,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from leadqual.services.tracking import build_collector
 from leadqual.store.database import Store
 from leadqual.store.models import Account, Contact, Event, Lead
 from leadqual.store.tables_tracking import Visitor
-from leadqual.tracking.payload import parse_payload
+from leadqual.tracking.collector import _naive
+from leadqual.tracking.payload import MAX_TS, MIN_TS, parse_payload
 from leadqual.tracking.sites import SiteInfo
 from tests.tracking.conftest import (
     CLIENT_IP,
@@ -235,3 +238,9 @@ def test_many_events_in_one_batch(collector: Collector) -> None:
     r = collector.send(*events)
     assert r.json() == {"stored": 100, "duplicates": 0, "dropped": {}}
     assert len(collector.events()) == 100
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.floats(min_value=MIN_TS, max_value=MAX_TS))
+def test_epoch_seconds_become_the_same_naive_utc_time_as_fromtimestamp(t: float) -> None:
+    assert _naive(t) == datetime.fromtimestamp(t, UTC).replace(tzinfo=None)

@@ -80,6 +80,8 @@ def test_times(ts: Any, expected: float) -> None:
         ({"title": 7}, "events[0].title", 422),
         ({"title": "a\u0000b"}, "events[0].title", 422),
         ({"referrer": "\ud800"}, "events[0].referrer", 422),
+        ({"title": "Preise \u00fcbersicht \udc00"}, "events[0].title", 422),
+        ({"title": "\u00dcber\u0000"}, "events[0].title", 422),
         ({"dwell_ms": -1}, "events[0].dwell_ms", 422),
         ({"dwell_ms": True}, "events[0].dwell_ms", 422),
         ({"dwell_ms": 10**12}, "events[0].dwell_ms", 422),
@@ -93,6 +95,11 @@ def test_a_bad_event_is_refused_naming_its_field(
     err = _refusal(_body(**change))
     assert (err.field, err.http_status) == (field, status)
     assert err.message.startswith(field)
+
+
+def test_text_beyond_ascii_is_kept() -> None:
+    title = "Preise – Übersicht 価格 🚀"
+    assert parse_payload(_body(title=title)).events[0].title == title
 
 
 def test_a_missing_time() -> None:

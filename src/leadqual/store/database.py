@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+def _null(_value: None) -> None:
+    return None
+
+
+# The sqlite3 driver binds ``None`` as NULL only after looking for an adapter of ``NoneType`` and
+# failing twice (``__adapt__``, ``__conform__``): ~0.16 µs a value, ~2 µs an event row with its
+# dozen empty columns. A registered adapter is found first. The same NULL is stored either way.
+sqlite3.register_adapter(type(None), _null)
 
 
 def create_store_engine(url: str) -> Engine:

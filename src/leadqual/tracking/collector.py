@@ -16,7 +16,7 @@ import logging
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -119,11 +119,16 @@ class Prepared:
     received_at: datetime
     rows: list[Row] = field(default_factory=list)
     links: list[tuple[str, str, datetime]] = field(default_factory=list)  # visitor, email, at
-    dropped: Counter[str] = field(default_factory=Counter)
+    dropped: dict[str, int] = field(default_factory=dict)  # reason → events
+
+
+_EPOCH = datetime(1970, 1, 1)
 
 
 def _naive(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
+    """Epoch seconds as a naive UTC datetime, to the microsecond (rounded half to even, as
+    ``datetime.fromtimestamp``, which takes ~0.9 µs with a time zone to this ~0.2 µs)."""
+    return _EPOCH + timedelta(seconds=epoch)
 
 
 def _load_resolver(store: Store) -> Any:
@@ -167,19 +172,20 @@ class Collector:
                             self._ua_hash(ua) if ua else None, received)
         bot = self.bots.match(user_agent)
         if bot is not None:
-            prepared.dropped[bot] += len(payload.events)
+            prepared.dropped[bot] = len(payload.events)
             return prepared
         # The client's clock may be off: shift its times by how far its send time is from ours.
         skew = now - payload.sent_at if payload.sent_at is not None else 0.0
         oldest = now - MAX_AGE.total_seconds()
-        guard, page_type, rows = self.guard, self._page_type, prepared.rows
+        guard, page_type, rows, dropped = (self.guard, self._page_type, prepared.rows,
+                                           prepared.dropped)
         for e in payload.events:
             t = min(e.ts + skew, now)
             if t < oldest:
-                prepared.dropped["too_old"] += 1
+                dropped["too_old"] = dropped.get("too_old", 0) + 1
                 continue
             if e.type == "page_view" and not guard.allow(e.visitor or ip or "", t, e.id):
-                prepared.dropped["page_rate"] += 1
+                dropped["page_rate"] = dropped.get("page_rate", 0) + 1
                 continue
             occurred = received if t == now else _naive(t)
             kind = None

@@ -59,7 +59,9 @@ class WriteBehind(Generic[In, Out]):
         if self._thread is None:
             self._started()
         self._queue.put((item, loop, future))
-        return await asyncio.shield(future)
+        # A request cancelled while it waits (its client went away) cancels its future; the
+        # writer still writes the item and skips the answer (``_answer``).
+        return await future
 
     def close(self, timeout: float | None = 30.0) -> None:
         """Write what is queued, then end the writer thread (a later item starts a new one)."""
