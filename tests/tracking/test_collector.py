@@ -3,12 +3,13 @@ people by form email, what is kept of the network data — on SQLite and Postgre
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -16,7 +17,7 @@ from leadqual.services.tracking import build_collector
 from leadqual.store.database import Store
 from leadqual.store.models import Account, Contact, Event, Lead
 from leadqual.store.tables_tracking import Visitor
-from leadqual.tracking.collector import _naive
+from leadqual.tracking.collector import VALUES_ROWS, _naive
 from leadqual.tracking.payload import MAX_TS, MIN_TS, parse_payload
 from leadqual.tracking.sites import SiteInfo
 from tests.tracking.conftest import (
@@ -244,3 +245,34 @@ def test_many_events_in_one_batch(collector: Collector) -> None:
 @given(st.floats(min_value=MIN_TS, max_value=MAX_TS))
 def test_epoch_seconds_become_the_same_naive_utc_time_as_fromtimestamp(t: float) -> None:
     assert _naive(t) == datetime.fromtimestamp(t, UTC).replace(tzinfo=None)
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sizes=st.lists(st.integers(1, 2 * VALUES_ROWS + 5), min_size=1, max_size=3),
+       resent=st.integers(0, VALUES_ROWS + 3))
+def test_a_group_of_any_size_stores_each_event_once(
+    store: Store, site: SiteInfo, sizes: list[int], resent: int
+) -> None:
+    """Groups cross the multi-row statement's size (``VALUES_ROWS``) and re-send events of an
+    earlier request in the same group, with a longer time on page: each id is stored once, with
+    the longest time, and the outcomes count what was new."""
+    collector = build_collector(store, collector_settings(store), resolver=None)
+    now = time.time()
+    run = new_id()[:8]
+    requests = [[page_view(id=f"{run}-{r}-{i:04d}", visitor=f"{run}-v{r}-{i // 4}", dwell_ms=100)
+                 for i in range(n)] for r, n in enumerate(sizes)]
+    again = [{**e, "dwell_ms": 900} for e in requests[0][:resent]]
+    bodies = [*requests, again] if again else requests
+    prepared = [collector.prepare(parse_payload(json.dumps(
+        {"site": site.public_key, "events": events}).encode(), max_events=1000),
+        site.id, CLIENT_IP, "Mozilla/5.0", now) for events in bodies]
+    outcomes = collector.write(prepared)
+    assert [(o.stored, o.duplicates) for o in outcomes] == [
+        (n, 0) for n in sizes] + ([(0, len(again))] if again else [])
+    with store.session() as s:
+        rows = dict(s.execute(select(Event.event_id, Event.dwell_ms)
+                              .where(Event.event_id.like(f"{run}-%"))).all())
+    assert len(rows) == sum(sizes)
+    assert all(rows[e["id"]] == 900 for e in again)
+    assert all(rows[e["id"]] == 100 for events in requests for e in events[resent:])
