@@ -17,12 +17,18 @@ Phases, all against the same worker in one run:
   visitor's ``X-Forwarded-For`` address, dedup by event id and the SQLite commit included);
 - **batch** — 100 events per ``POST /collect``.
 
+With ``--breakdown``, two more workers (one after the other, each with its own preflight as its
+ceiling) serve ``/collect`` with parts taken away (``bench/collector_parts.py``): HTTP only (the
+body read and a reply sent) and everything but the store (validation, bot filter, guard) — where
+a single event's time goes.
+
 Afterwards a sample of events is sent again with the same ids, and the store must hold exactly
 the events acknowledged (nothing lost, nothing twice). The worker's RSS is sampled throughout.
 The worker's and the client's CPU use per phase are printed: a phase where the worker is well
 under 100 % was bound by something else (the client, or other jobs on a shared machine).
 
     python -m bench.collector [--quick] [--app collector|full] [--seconds S] [--connections N]
+                              [--breakdown]
 """
 
 from __future__ import annotations
@@ -265,6 +271,16 @@ APP_FACTORIES = {
     "collector": "leadqual.api.app:create_collector_app",
     "full": "leadqual.api.app:create_app",
 }
+# --breakdown: the collector app with a part of /collect taken away (bench/collector_parts.py).
+PART_FACTORIES = {
+    "drain": "bench.collector_parts:drain_app",
+    "unstored": "bench.collector_parts:unstored_app",
+}
+PART_LABELS = {
+    "drain": "HTTP only: the body read, a reply sent",
+    "unstored": "+ validation, bot filter, guard",
+    "single": "+ identification, dedup, store",
+}
 
 
 def start_server(db: Path, port: int, app: str = "collector") -> subprocess.Popen[bytes]:
@@ -277,7 +293,7 @@ def start_server(db: Path, port: int, app: str = "collector") -> subprocess.Pope
         sys.executable,
         "-m",
         "uvicorn",
-        APP_FACTORIES[app],
+        APP_FACTORIES.get(app) or PART_FACTORIES[app],
         "--factory",
         "--host",
         "127.0.0.1",
@@ -352,6 +368,44 @@ def stored_events(db: Path) -> tuple[int, int]:
     return int(rows), int(distinct)
 
 
+def run_part(part: str, args: argparse.Namespace, ip_data: bool) -> tuple[float, float]:
+    """(preflight req/s, single-event req/s) of a worker serving the ``part`` app."""
+    with tempfile.TemporaryDirectory(prefix="leadqual-collector-part-") as tmp:
+        db = Path(tmp) / "bench.db"
+        key = prepare_store(db, ip_data=ip_data)
+        port = free_port()
+        server = start_server(db, port, part)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            run_client(url, key, "single-warm", args.connections,
+                       min(2.0, args.breakdown_seconds), args.max_requests, 0, args.client)
+            rates = []
+            for kind, seconds in (("preflight", args.ceiling_seconds),
+                                  ("single", args.breakdown_seconds)):
+                r = run_client(url, key, kind, args.connections, seconds, args.max_requests, 0,
+                               args.client)
+                if r.errors:
+                    raise SystemExit(f"bench.collector --breakdown {part}: errors {r.errors}")
+                rates.append(r.ok / r.seconds)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return rates[0], rates[1]
+
+
+def breakdown(args: argparse.Namespace, ip_data: bool, full: tuple[float, float]
+              ) -> dict[str, Any]:
+    """Where a single event's time goes: each part on a worker of its own, against that
+    worker's preflight (the same machine state, minutes apart)."""
+    parts = {part: run_part(part, args, ip_data) for part in PART_FACTORIES}
+    parts["single"] = full
+    print("where a single event's time goes (each a worker of its own, 1 event a request):")
+    print(f"  {'':40}{'req/s':>9}{'µs/req':>8}{'/ preflight':>13}")
+    for part, (ceiling, rate) in parts.items():
+        print(f"  {PART_LABELS[part]:40}{rate:9,.0f}{1e6 / rate:8.0f}{rate / ceiling:13.2f}")
+    return {part: round(rate / ceiling, 3) for part, (ceiling, rate) in parts.items()}
+
+
 # -------------------------------------------------------------------- the run
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -377,9 +431,16 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         help="the collector-only app (leadqual serve --collector) or the full API and dashboard",
     )
     parser.add_argument("--no-ip-data", action="store_true", help="skip identification data")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also serve /collect without its store, and with its HTTP only (a worker each)",
+    )
+    parser.add_argument("--breakdown-seconds", type=float, default=10.0)
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.ceiling_seconds, args.batch_seconds = 10.0, 4.0, 8.0
+        args.breakdown_seconds = 6.0
     ip_data = not args.no_ip_data and all(p.exists() for p in IP_FILES)
     if not args.no_ip_data and not ip_data:
         print(f"bench.collector: {DATA} is missing: running without identification data")
@@ -461,6 +522,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
             f"{worker_cpu[kind]:11.0%}{r.client_cpu / r.seconds:11.0%}"
         )
     print(f"single events / ceiling ({ceiling_kind}): {single / ceiling:.2f} (goal >= 0.5)")
+    shares = (breakdown(args, ip_data, (rate("preflight", False), rate("single", False)))
+              if args.breakdown else None)
 
     mbs = [mb for _, phase, mb in sampler.samples if phase != "start"]
     load = [mb for _, phase, mb in sampler.samples if phase in ("single", "batch")]
@@ -491,6 +554,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
             met=single >= 0.5 * ceiling and not lost_or_twice,
             seconds=round(results["single"].seconds, 1),
             worker_cpu=round(worker_cpu["single"], 2),
+            **({"breakdown_of_preflight": shares} if shares else {}),
             **common,
         ),
         emit(

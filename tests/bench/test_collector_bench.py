@@ -32,6 +32,7 @@ def test_collector_bench_runs_at_toy_size(app: str, capsys: pytest.CaptureFixtur
             "--max-requests",
             "300",
             "--no-ip-data",
+            *(["--breakdown", "--breakdown-seconds", "0.5"] if app == "collector" else []),
         ]
     )
     names = [line["bench"] for line in lines]
@@ -42,5 +43,9 @@ def test_collector_bench_runs_at_toy_size(app: str, capsys: pytest.CaptureFixtur
         assert line["app"] == app
     single, batch, _rss = lines
     assert single["verified"] and batch["verified"]  # stored == acknowledged, no error replies
+    if app == "collector":  # each part served by a worker of its own, every request answered
+        shares = single["breakdown_of_preflight"]
+        assert set(shares) == {"drain", "unstored", "single"}
+        assert all(share > 0 for share in shares.values())
     printed = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
     assert [p["bench"] for p in printed] == names

@@ -209,4 +209,5 @@ def create_collector_app(settings: Settings | None = None, store: Store | None =
     app.state.store = the_store
     app.state.settings = settings
     app.state.collector = True
+    app.state.tracking = service
     return app
