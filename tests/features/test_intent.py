@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import ibis
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,7 @@ from leadqual.features.intent import (
     DEFAULT_CATEGORIES,
     categorize,
     category_of,
+    cutoffs,
     intent_features,
     page_views,
     path_categories,
@@ -326,3 +328,47 @@ def test_every_column_equals_a_python_reference(
                 assert got[key][name] == pytest.approx(value, rel=1e-12), (key, name)
             else:
                 assert got[key][name] == value, (key, name)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    views=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(1, 3)),
+            st.sampled_from(["a", "b"]),
+            st.integers(-3_600, 60 * 86_400),
+            st.one_of(st.none(), _PATHS),
+            st.one_of(st.none(), st.integers(0, 90_000)),
+        ),
+        max_size=40,
+    ),
+    rows=st.lists(st.tuples(st.integers(1, 4), st.integers(0, 40 * 86_400)), max_size=6),
+    window=st.sampled_from([None, 30]),
+)
+def test_a_time_per_row_gives_each_row_the_features_as_of_its_own_time(
+    con: Any, views: list[tuple[Any, ...]], rows: list[tuple[int, int]], window: int | None
+) -> None:
+    """Rows of ``cutoffs`` (several per account) get what the one-time pipeline gives their
+    account at their own time, over the window's views only."""
+    table = [
+        {"account_id": key, "visitor_id": visitor, "path": path, "dwell_ms": dwell,
+         "occurred_at": AS_OF - timedelta(seconds=before)}
+        for key, visitor, before, path, dwell in views
+    ]
+    times = [AS_OF - timedelta(seconds=s) for _, s in rows]
+    cut = cutoffs(np.arange(len(rows)) + 100, np.array([g for g, _ in rows], np.int64),
+                  np.array(times, "datetime64[us]"), window_days=window)
+    got = {r["key"]: r for r in con.to_pyarrow(
+        intent_features(ibis.memtable(events(table)), ibis.memtable(cut))).to_pylist()}
+    for i, ((grain, _), at) in enumerate(zip(rows, times, strict=True)):
+        since = at - timedelta(days=window) if window else datetime(1970, 1, 1)
+        alone = run(con, events([r for r in table if r["occurred_at"] >= since]), as_of=at)
+        if grain not in alone:
+            assert 100 + i not in got
+            continue
+        want = {k: v for k, v in alone[grain].items() if k != "account_id"}
+        have = {k: v for k, v in got[100 + i].items() if k != "key"}
+        assert list(have) == list(want)
+        for name, value in want.items():
+            assert have[name] == (pytest.approx(value, rel=1e-12)
+                                  if isinstance(value, float) else value), (i, name)

@@ -10,8 +10,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import ibis
+import numpy as np
 import pyarrow as pa
 import pytest
+from sqlalchemy import select
 
 from leadqual.errors import InvalidInput
 from leadqual.features.engines import (
@@ -25,8 +28,9 @@ from leadqual.features.engines import (
     spark_parquet,
     sqlite_store,
 )
-from leadqual.features.intent import intent_features
+from leadqual.features.intent import cutoffs, intent_features
 from leadqual.store.database import Store
+from leadqual.store.models import Account
 from tests.factories import make_account, make_event, make_lead
 
 AS_OF = datetime(2026, 4, 5)
@@ -64,14 +68,28 @@ def fill(store: Store, seed: int = 3, n: int = 400) -> None:
         orphan.account_id, orphan.lead_id, orphan.contact_id = None, None, None
 
 
-def rows(source: EventSource, by: str, **kw: Any) -> list[dict[str, Any]]:
-    """The features on ``source`` (closed afterwards, unless it is Spark's shared session)."""
+def per_row(store: Store) -> pa.Table:
+    """A time per row: every account at three times, over the 30 days before each (a training
+    set's cutoffs)."""
+    with store.session() as s:
+        accounts = sorted(s.scalars(select(Account.id)))
+    times = [AS_OF, AS_OF - timedelta(days=3, seconds=5), AS_OF - timedelta(days=10)]
+    grains = np.repeat(accounts, len(times))
+    at = np.array(times * len(accounts), "datetime64[us]")
+    return cutoffs(np.arange(grains.size), grains, at, window_days=30)
+
+
+def rows(source: EventSource, by: str, cut: pa.Table | None = None, **kw: Any
+         ) -> list[dict[str, Any]]:
+    """The features on ``source`` (closed afterwards, unless it is Spark's shared session), as
+    of ``AS_OF`` or, given ``cut``, a time per row (keyed by ``key``)."""
+    as_of: Any = AS_OF if cut is None else ibis.memtable(cut)
     try:
-        out = source.run(intent_features(source.events, AS_OF, by=by, **kw))  # type: ignore[arg-type]
+        out = source.run(intent_features(source.events, as_of, by=by, **kw))  # type: ignore[arg-type]
     finally:
         if source.engine != "spark":
             source.close()
-    return sorted(out.to_pylist(), key=lambda r: r[by])
+    return sorted(out.to_pylist(), key=lambda r: r[by if cut is None else "key"])
 
 
 def assert_same(got: list[dict[str, Any]], want: list[dict[str, Any]], engine: str) -> None:
@@ -109,6 +127,19 @@ def test_same_features_on_duckdb_and_on_the_store_engine(
         rows(duckdb_store(store), by, categories=CATEGORIES),
         store.dialect,
     )
+
+
+def test_same_features_at_a_time_per_row_on_duckdb_and_on_the_store_engine(
+    store: Store, tmp_path: Path
+) -> None:
+    fill(store)
+    cut = per_row(store)
+    reference = rows(duckdb_store(store), "account_id", cut)
+    assert len({r["key"] for r in reference}) > 4  # several rows of one account
+    native = sqlite_store if store.dialect == "sqlite" else postgres_store
+    assert_same(rows(native(store), "account_id", cut), reference, store.dialect)
+    parquet = export_events(store, tmp_path / "events.parquet")
+    assert_same(rows(duckdb_parquet(parquet), "account_id", cut), reference, "duckdb parquet")
 
 
 def test_the_events_read_out_of_the_store_are_page_views_in_the_window(store: Store) -> None:
@@ -164,6 +195,13 @@ def test_same_features_on_spark(
         rows(duckdb_store(sqlite_store), by, categories=CATEGORIES),
         "spark",
     )
+    if by == "account_id":  # a time per row
+        cut = per_row(sqlite_store)
+        assert_same(
+            rows(spark_parquet(spark, parquet), by, cut),
+            rows(duckdb_store(sqlite_store), by, cut),
+            "spark",
+        )
 
 
 def test_a_parquet_export_keeps_the_columns_and_types(sqlite_store: Store, tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
 
 from leadqual.errors import InvalidInput
 from leadqual.features.schema import DEFAULT_PAGES
@@ -42,6 +44,7 @@ __all__ = [
     "Grain",
     "categorize",
     "category_of",
+    "cutoffs",
     "intent_features",
     "page_views",
     "path_categories",
@@ -182,26 +185,77 @@ def path_categories(
     return t.mutate(category=categorize(t.path, categories))
 
 
-def _views(events: ir.Table, as_of: datetime, by: Grain, min_confidence: float | None) -> ir.Table:
+def cutoffs(keys: np.ndarray, grains: np.ndarray, as_of: np.ndarray, *,
+            window_days: int | None = None) -> pa.Table:
+    """An as-of per row, for ``intent_features(events, ibis.memtable(cutoffs(...)))``: row
+    ``keys[i]`` gets the features of the views of ``grains[i]`` (an account or lead id) before
+    ``as_of[i]`` (datetime64, taken to the whole second, rounding down) and, with
+    ``window_days``, not before that many days earlier.
+
+    Each row carries its bounds in whole epoch seconds (``as_of_sec``, ``since_sec``,
+    ``week_sec``, ``four_weeks_sec``), compared with each view's whole seconds: every engine
+    computes those the same way, where timestamps from a table of ours are compared as text on
+    some (SQLite).
+
+    >>> t = cutoffs(np.array([7]), np.array([3]), np.array(["2026-03-31T10:00:00.5"], "M8[us]"))
+    >>> t.column_names
+    ['key', 'grain', 'as_of', 'as_of_sec', 'since_sec', 'week_sec', 'four_weeks_sec']
+    >>> t["as_of"][0].as_py(), t["as_of_sec"][0].as_py() - t["week_sec"][0].as_py()
+    (datetime.datetime(2026, 3, 31, 10, 0), 604800)
+    """
+    sec = np.asarray(as_of, "datetime64[s]").astype(np.int64)  # rounds down
+    since = sec - window_days * DAY if window_days is not None else np.zeros_like(sec)
+    return pa.table({
+        "key": pa.array(np.asarray(keys, np.int64)),
+        "grain": pa.array(np.asarray(grains, np.int64)),
+        "as_of": pa.array(sec.astype("datetime64[s]").astype("datetime64[us]"), pa.timestamp("us")),
+        "as_of_sec": pa.array(sec),
+        "since_sec": pa.array(since),
+        "week_sec": pa.array(sec - 7 * DAY),
+        "four_weeks_sec": pa.array(sec - 28 * DAY),
+    })
+
+
+_BOUNDS = ("week_sec", "four_weeks_sec", "as_of_sec")  # a cutoffs row's, carried by its views
+
+
+def _views(events: ir.Table, as_of: datetime | ir.Table, by: Grain,
+           min_confidence: float | None) -> ir.Table:
+    """The page views that count, with ``key``: the grain's id when ``as_of`` is one time, the
+    row's key when it is a table of ``cutoffs`` (which then also gives each view its row's
+    bounds, ``week_sec``, ``four_weeks_sec`` and ``as_of_sec``)."""
     if by not in ("account_id", "lead_id"):
         raise InvalidInput(f"intent features are per account_id or lead_id, not {by!r}", field="by")
     e = events
-    keep = [e.type == "page_view", e.occurred_at < as_of, e[by].notnull()]
+    keep = [e.type == "page_view", e[by].notnull()]
+    if isinstance(as_of, datetime):
+        keep.append(e.occurred_at < as_of)
     if min_confidence is not None and "ident_confidence" in e.columns:
         keep.append(e.ident_confidence.fill_null(1.0) >= min_confidence)
     e = e.filter(*keep)
+    bounds: dict[str, ir.Value] = {}
+    if isinstance(as_of, datetime):
+        key: ir.Value = e[by]
+    else:
+        c = as_of
+        # Each view joins every row of its grain whose window holds it.
+        sec = e.occurred_at.epoch_seconds().floor()
+        e = e.join(c, [e[by] == c.grain, sec < c.as_of_sec, sec >= c.since_sec])
+        key = e.key
+        bounds = {name: e[name] for name in _BOUNDS}
     visitor = e.visitor_id.cast("string")
     if "contact_id" in e.columns:
         visitor = visitor.coalesce("contact:" + e.contact_id.cast("string"))
     conf = e.ident_confidence.cast("float64") if "ident_confidence" in e.columns else None
     return e.select(
-        key=e[by],
+        key=key,
         visitor=visitor,
         occurred_at=e.occurred_at,
         sec=e.occurred_at.epoch_seconds().floor(),
         path=e.path,
         dwell_ms=e.dwell_ms.cast("int64").fill_null(0),
         ident_confidence=conf if conf is not None else ibis.null("float64"),
+        **bounds,
     )
 
 
@@ -286,7 +340,7 @@ def sessionize(views: ir.Table, gap_minutes: int = GAP_MINUTES) -> ir.Table:
 
 def intent_features(
     events: ir.Table,
-    as_of: datetime,
+    as_of: datetime | ir.Table,
     *,
     by: Grain = "account_id",
     categories: Mapping[str, Sequence[str]] = DEFAULT_CATEGORIES,
@@ -299,43 +353,54 @@ def intent_features(
     ``type``, ``occurred_at``, the ``by`` column, ``visitor_id``, ``path``, ``dwell_ms``; optional
     ``contact_id`` and ``ident_confidence``). One row per key with at least one view; columns: the
     key, then ``FEATURE_COLUMNS`` with ``views_<category>`` after ``page_views``.
+
+    ``as_of`` is one time for every key, or a table of ``cutoffs`` (``key``, ``grain``, ``as_of``
+    and its bounds): a time per row, several rows per account allowed — a training set's
+    examples, each as of its own cutoff. The key column is then ``key``.
     """
     _check(categories)
     views = _views(events, as_of, by, min_confidence)
     visits = _visits(views, gap_minutes)
     v = _with_category(views, categories)
-    week = as_of - timedelta(days=7)
-    four_weeks = as_of - timedelta(days=28)
+    one_time = isinstance(as_of, datetime)
+    if isinstance(as_of, datetime):
+        last_week = v.occurred_at >= as_of - timedelta(days=7)
+        since_four_weeks = v.occurred_at >= as_of - timedelta(days=28)
+    else:
+        last_week, since_four_weeks = v.sec >= v.week_sec, v.sec >= v.four_weeks_sec
     aggs: dict[str, ir.Value] = {"page_views": v.count()}
     for name in _names(categories):
         aggs[f"views_{name}"] = ibis.ifelse(v.category == name, 1, 0).sum()
     aggs["dwell_ms"] = ibis.ifelse(v.category == dwell_category, v.dwell_ms, 0).sum()
-    aggs["views_7d"] = ibis.ifelse(v.occurred_at >= week, 1, 0).sum()
-    aggs["views_prev_3w"] = ibis.ifelse(
-        (v.occurred_at >= four_weeks) & (v.occurred_at < week), 1, 0
-    ).sum()
+    aggs["views_7d"] = ibis.ifelse(last_week, 1, 0).sum()
+    aggs["views_prev_3w"] = ibis.ifelse(since_four_weeks & ~last_week, 1, 0).sum()
     aggs["last_view_at"] = v.occurred_at.max()
     if "ident_confidence" in events.columns:
         aggs["ident_confidence"] = v.ident_confidence.max()
+    if not one_time:
+        aggs["as_of_sec"] = v.as_of_sec.max()  # the same on every view of a key
     per_key = v.group_by(v.key).aggregate(**aggs)
     days = _days_active(views)
     g = per_key.join(visits, per_key.key == visits.key).join(days, per_key.key == days.key)
     g = g.select(
         per_key, visits=visits.visits, visitors=visits.visitors, days_active=days.days_active
     )
-    as_of_sec = (as_of - datetime(1970, 1, 1)).total_seconds()
+    as_of_sec = (
+        ibis.literal((as_of - datetime(1970, 1, 1)).total_seconds(), "float64")
+        if isinstance(as_of, datetime)
+        else g.as_of_sec.cast("float64")
+    )
     # The latest view's whole seconds, taken after the aggregation: the same figure as the
     # largest of the views' (rounding down keeps the order), without an epoch per view.
     last_sec = g.last_view_at.epoch_seconds().floor()
     prev_weekly = g.views_prev_3w.cast("float64") / 3.0
     counts = ["visits", "visitors", "page_views", *(f"views_{n}" for n in _names(categories))]
     return g.select(
-        g.key.cast("int64").name(by),
+        g.key.cast("int64").name(by if one_time else "key"),
         *(g[c].cast("int64").name(c) for c in counts),
         pricing_seconds=g.dwell_ms.cast("float64") / 1000.0,
         days_active=g.days_active.cast("int64"),
-        days_since_last_view=(ibis.literal(as_of_sec, "float64") - last_sec.cast("float64"))
-        / float(DAY),
+        days_since_last_view=(as_of_sec - last_sec.cast("float64")) / float(DAY),
         views_7d=g.views_7d.cast("int64"),
         views_prev_weekly=prev_weekly,
         trend=(g.views_7d.cast("float64") + 1.0) / (prev_weekly + 1.0),
