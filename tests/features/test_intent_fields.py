@@ -163,13 +163,20 @@ def test_a_feature_series_gives_the_same_fields_as_a_build(store: Store) -> None
         series.close()
 
 
-def test_a_lead_cut_before_the_as_of_gets_nulls_not_later_figures(store: Store) -> None:
+def test_a_lead_cut_before_the_as_of_gets_the_figures_as_of_its_cutoff(store: Store) -> None:
+    """Training cuts each lead at its own time: a lead of the busy account cut 20 days before
+    as-of sees bo's three earlier views (the 30 days before its cutoff), not ana's later ones;
+    one cut before any view gets nulls; leads cut at as-of get the as-of figures."""
     visited(store)
     frames = load_frames(store, until=AS_OF)
-    early = T0 + timedelta(days=10)
-    cutoffs = pa.array([early] + [None] * (frames.leads.num_rows - 1), pa.timestamp("us"))
-    first, second, *_ = build_features(frames, AS_OF, USING, cutoffs=cutoffs).table.to_pylist()
-    assert first["visits_30d"] is None and second["visits_30d"] == 4
+    cut = [AS_OF - timedelta(days=20), T0] + [None] * (frames.leads.num_rows - 2)
+    table = build_features(frames, AS_OF, USING, cutoffs=pa.array(cut, pa.timestamp("us")))
+    first, second, *rest = table.table.to_pylist()
+    assert (first["visits_30d"], first["visitors_30d"], first["days_active_30d"]) == (3, 1, 3)
+    assert first["pricing_seconds_30d"] == 500.0  # the /pricing read 31 days before as-of
+    assert second["visits_30d"] is None
+    at_as_of = build_features(frames, AS_OF, USING).table.to_pylist()[2:]
+    assert [r["visits_30d"] for r in rest] == [r["visits_30d"] for r in at_as_of]
 
 
 def test_frames_read_without_the_intent_columns_are_refused_with_the_fix(store: Store) -> None:
@@ -183,8 +190,8 @@ def test_frames_read_without_the_intent_columns_are_refused_with_the_fix(store: 
     assert build_features(full, AS_OF, USING).table["visits_30d"].null_count == 2
 
 
-def test_the_model_leaves_them_out() -> None:
-    assert not set(FIELDS) & set(MODEL_FEATURES)
+def test_the_model_uses_them() -> None:
+    assert set(FIELDS) <= set(MODEL_FEATURES)
 
 
 def test_a_backtest_of_a_contract_that_reads_them_runs_and_qualifies(store: Store) -> None:

@@ -219,6 +219,51 @@ class AccountIntent:
         got = self._source.run(expr.select("account_id", *INTENT_FEATURES.values()))
         return got.rename_columns(["account_id", *INTENT_FEATURES])
 
+    def at_each(self, cut: np.ndarray, leads: pa.Table) -> dict[str, pa.Array]:
+        """The features per lead of ``leads`` as of its own cutoff (``cut``: epoch seconds per
+        lead, taken to the whole second; NaN: none, the lead gets nulls), over the
+        ``INTENT_WINDOW_DAYS`` days before it — a training set's examples, in one run of the
+        pipeline. Leads of one account cut at the same second share their figures."""
+        n = leads.num_rows
+        accounts = pc.fill_null(leads["account_id"], -1).to_numpy()
+        rows = np.flatnonzero((accounts >= 0) & np.isfinite(cut))
+        if self.views.num_rows == 0 or rows.size == 0:
+            return intent_columns(None, leads)
+        pairs = np.stack([accounts[rows], np.floor(cut[rows]).astype(np.int64)], axis=1)
+        unique, row_of = np.unique(pairs, axis=0, return_inverse=True)
+        row_of = row_of.reshape(-1)
+        if self._source is None:
+            from leadqual.features.engines import duckdb_arrow
+
+            self._source = duckdb_arrow(self.views)
+        import ibis
+
+        from leadqual.features.intent import cutoffs, intent_features
+
+        table = cutoffs(np.arange(len(unique)), unique[:, 0], unique[:, 1].astype("M8[s]"),
+                        window_days=INTENT_WINDOW_DAYS)
+        expr = intent_features(self._source.events, ibis.memtable(table), by="account_id",
+                               categories=self.pages)
+        got = self._source.run(expr.select("key", *INTENT_FEATURES.values()))
+        got = got.rename_columns(["key", *INTENT_FEATURES])
+        if got.num_rows == 0:  # no page view in any lead's window
+            return intent_columns(None, leads)
+        # Each lead's row of ``got`` through its (account, second): key → row of ``got``.
+        where = np.full(len(unique), -1)
+        where[got["key"].to_numpy()] = np.arange(got.num_rows)
+        found = np.zeros(n, dtype=bool)
+        take = np.zeros(n, dtype=np.int64)
+        hit = where[row_of]
+        found[rows] = hit >= 0
+        take[rows] = np.maximum(hit, 0)
+        kinds = {name: _ARROW[feature(name).kind] for name in INTENT_FEATURES}
+        mask = pa.array(~found)
+        return {
+            name: pc.if_else(mask, pa.scalar(None, kinds[name]),
+                             got[name].take(pa.array(take)).combine_chunks().cast(kinds[name]))
+            for name in INTENT_FEATURES
+        }
+
     def close(self) -> None:
         if self._source is not None:
             self._source.close()
@@ -330,9 +375,9 @@ def build_features(
     (``prepare_events``) by a caller that builds several tables.
 
     ``intent``: compute the account-level intent features (``visits_30d``, …; else they are
-    null) — by default only when a condition of ``contract`` reads one (``uses_intent``). They
-    are computed at ``as_of`` only: a lead whose cutoff is earlier gets nulls there, never
-    figures from after its cutoff (docs/intent.md).
+    null) — by default only when a condition of ``contract`` reads one (``uses_intent``). A
+    lead whose cutoff is earlier than ``as_of`` gets them as of its cutoff (to the second),
+    never figures from after it (docs/intent.md).
     """
     leads = frames.leads
     lead_ids = leads.column("lead_id").to_numpy()
@@ -370,9 +415,13 @@ def _intent_at(
         return None
     source = AccountIntent(frames.events, contract.pages)
     try:
-        per_account = source.at(as_of)
+        at_as_of = cut >= (as_of - datetime(1970, 1, 1)).total_seconds()
+        columns = intent_columns(source.at(as_of), frames.leads, at_as_of)
+        if at_as_of.all():
+            return columns
+        # Leads cut earlier (training examples): each as of its own cutoff, never later.
+        earlier = source.at_each(np.where(at_as_of, np.nan, cut), frames.leads)
     finally:
         source.close()
-    # The pipeline takes one as-of: rows cut earlier get nulls rather than later figures.
-    at_as_of = cut >= (as_of - datetime(1970, 1, 1)).total_seconds()
-    return intent_columns(per_account, frames.leads, at_as_of)
+    now = pa.array(at_as_of)
+    return {name: pc.if_else(now, columns[name], earlier[name]) for name in columns}

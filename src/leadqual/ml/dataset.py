@@ -8,9 +8,10 @@ reached the target (a won deal, or SQL) within a horizon after that cutoff.
 - **Left out**: leads created after their cutoff, leads that had already reached the target at
   their cutoff (nothing left to predict) and leads whose horizon ends after ``until`` (their
   outcome is not known yet).
-- **Columns**: only firmographic, persona and behaviour features (``MODEL_FEATURES``); sales and
-  score columns are excluded — they are recorded after sales worked the lead (leakage) or computed
-  from a model (circular). Categoricals and ``technologies`` are one-hot encoded (top K values).
+- **Columns**: only firmographic, persona and behaviour features (``MODEL_FEATURES``, with the
+  account-level intent features as of each example's cutoff); sales and score columns are
+  excluded — they are recorded after sales worked the lead (leakage) or computed from a model
+  (circular). Categoricals and ``technologies`` are one-hot encoded (top K values).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leadqual.features.schema import FEATURES, INTENT_FEATURES
+from leadqual.features.schema import FEATURES
 
 __all__ = [
     "MODEL_FEATURES",
@@ -38,11 +39,9 @@ __all__ = [
 Target = Literal["won", "sql"]
 MODEL_SCOPES = ("firmographic", "persona", "behaviour")
 # Free text: seniority and department are derived from it. The account-level intent features
-# (visits_30d, …) come from a pipeline that takes one as-of for every lead: at the per-lead
-# cutoffs training uses they are null (build_features never fills a row cut earlier with later
-# figures), and filling them at the training date instead would hand each example what its
-# account did after its cutoff — the outcome leaking into the features.
-_EXCLUDED = frozenset({"job_title"}) | frozenset(INTENT_FEATURES)
+# (visits_30d, …) are in: each example gets them as of its own cutoff (``build_features`` with
+# per-lead cutoffs, ``AccountIntent.at_each``), never what its account did later.
+_EXCLUDED = frozenset({"job_title"})
 MODEL_FEATURES: tuple[str, ...] = tuple(
     f.name for f in FEATURES if f.scope in MODEL_SCOPES and f.name not in _EXCLUDED
 )

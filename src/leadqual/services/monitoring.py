@@ -134,7 +134,9 @@ def model_report(store: Store, *, now: datetime, model_version: int | None = Non
     then_t = known_t.filter(pa.array(trained))
     now_us = int(np.datetime64(now, "us").astype(np.int64))
     open_rows = np.flatnonzero(data.outcome > now_us)
-    table_now = build_features(data.frames, now, load_contract(starter_contract_text())).table
+    table_now = build_features(
+        data.frames, now, load_contract(starter_contract_text()), intent=True
+    ).table
     now_t = table_now.take(pa.array(open_rows))
     p_now = model.scorer.predict_proba(model.encoder.transform(now_t))[:, 1]
     features = [str(f) for f in meta.get("features", [])]

@@ -70,8 +70,8 @@ def score(
         raise InvalidInput("chunk must be at least 1", field="chunk")
     model = load_model(store, model_version)
     frames = load_frames(store, until=now)
-    # The contract only names the builder's intent columns, which the model does not use.
-    table = build_features(frames, now, load_contract(starter_contract_text())).table
+    # The starter contract's pages say which views are pricing ones (the intent features').
+    table = build_features(frames, now, load_contract(starter_contract_text()), intent=True).table
     with store.session() as s:
         conn = s.connection()
         # Re-scoring with the same model replaces its rows; other versions stay as history.

@@ -140,9 +140,11 @@ def training_examples(
             + (" or --target sql" if target == "won" else ""),
             field="target",
         )
-    # A contract is only needed for the builder's intent columns, which the model does not use.
+    # The starter contract's pages say which views are pricing ones (the intent features').
     contract = load_contract(starter_contract_text())
-    table = build_features(frames, now, contract, cutoffs=pa.array(ex.cutoff, _TS)).table
+    table = build_features(
+        frames, now, contract, cutoffs=pa.array(ex.cutoff, _TS), intent=True
+    ).table
     rows = np.flatnonzero(ex.keep)
     created = leads.column("created_at").to_numpy(zero_copy_only=False)[rows].astype("int64")
     tr, te = time_split(created, TEST_FRACTION)
