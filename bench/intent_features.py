@@ -7,7 +7,14 @@ land on one side only; best of a few runs, in wall-clock seconds and in CPU seco
 thread of the child: the fairer ratio on a shared machine). The two results are checked to be
 equal before any time is reported.
 
+Then a time per row, as training asks (each example as of its own cutoff): ``--cutoffs N`` rows
+(an account, a cutoff at one of the 30 midnights before ``AS_OF``, the 30 days before it) in one
+run of the pipeline over a cutoffs table, against the one-time pipeline run once per distinct
+cutoff (its window's views, its accounts picked out) — what one would do without it. Both must
+give every row the same figures.
+
     python -m bench.intent_features [--quick] [--rows N] [--accounts N] [--threads N]
+                                    [--cutoffs N]
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import pyarrow.parquet as pq
 
 from bench.report import emit, in_child
 from leadqual.features.engines import duckdb_parquet
-from leadqual.features.intent import intent_features
+from leadqual.features.intent import cutoffs, intent_features
 
 AS_OF = datetime(2026, 4, 1)
 DAYS = 60
@@ -187,17 +194,60 @@ def run_hand(path: str, threads: int) -> pa.Table:
     return out
 
 
+CUTOFF_DAYS = 30  # cutoffs at the midnights of the last 30 days, each over the 30 days before
+
+
+def write_cutoffs(path: Path, rows: int, accounts: int, seed: int = SEED) -> Path:
+    rng = np.random.default_rng(seed + 1)
+    grain = rng.integers(1, accounts + 1, rows)
+    days = rng.integers(0, CUTOFF_DAYS, rows).astype("timedelta64[D]")
+    at = np.datetime64(AS_OF, "us") - days
+    pq.write_table(cutoffs(np.arange(rows), grain, at, window_days=30), path)
+    return path
+
+
+def run_per_row(path: str, cut_path: str, threads: int) -> pa.Table:
+    import ibis
+
+    source = duckdb_parquet(path, threads=threads)
+    cut = ibis.memtable(pq.read_table(cut_path))
+    return source.run(intent_features(source.events, cut)).sort_by("key")
+
+
+def run_per_cutoff(path: str, cut_path: str, threads: int) -> pa.Table:
+    """The one-time pipeline once per distinct cutoff, over that cutoff's window, its rows'
+    accounts picked out and keyed back."""
+    source = duckdb_parquet(path, threads=threads)
+    cut = pq.read_table(cut_path)
+    parts = []
+    for at in pc.unique(cut["as_of"]).to_pylist():
+        rows = cut.filter(pc.equal(cut["as_of"], pa.scalar(at, pa.timestamp("us"))))
+        e = source.events
+        got = source.run(intent_features(e.filter(e.occurred_at >= at - timedelta(days=30)), at))
+        index = {a: i for i, a in enumerate(got["account_id"].to_pylist())}
+        pick = [(k, index[g]) for k, g in zip(rows["key"].to_pylist(), rows["grain"].to_pylist(),
+                                              strict=True) if g in index]
+        if pick:
+            keys, take = zip(*pick, strict=True)
+            part = got.take(pa.array(take)).drop_columns(["account_id"])
+            parts.append(part.add_column(0, "key", pa.array(keys, pa.int64())))
+    return pa.concat_tables(parts).sort_by("key")
+
+
 def same(ours: pa.Table, hand: pa.Table) -> bool:
-    """Equal up to row order and float rounding (the hand query has no ident_confidence)."""
-    a = ours.drop_columns(["ident_confidence"]).sort_by("account_id")
-    b = hand.sort_by("account_id")
+    """Equal up to row order and float rounding (the hand query has no ident_confidence; nulls
+    equal nulls)."""
+    key = "account_id" if "account_id" in ours.column_names else "key"
+    a = ours.drop_columns([c for c in ("ident_confidence",) if c not in hand.column_names])
+    a, b = a.sort_by(key), hand.sort_by(key)
     if a.column_names != b.column_names or a.num_rows != b.num_rows:
         return False
     for name in a.column_names:
         x, y = a.column(name), b.column(name)
         if pa.types.is_floating(x.type) or pa.types.is_decimal(y.type):
             if not np.allclose(
-                np.asarray(x.to_numpy(), float), np.asarray(y.to_numpy(), float), rtol=1e-9
+                np.asarray(x.to_numpy(), float), np.asarray(y.to_numpy(), float), rtol=1e-9,
+                equal_nan=True,
             ):
                 return False
         elif pa.types.is_timestamp(x.type):
@@ -215,9 +265,10 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (cores)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cutoffs", type=int, default=50_000, help="rows of the per-row phase")
     args = parser.parse_args(argv)
     if args.quick:
-        args.rows, args.accounts = 1_000_000, 5_000
+        args.rows, args.accounts, args.cutoffs = 1_000_000, 5_000, 10_000
     t0 = time.perf_counter()
     lines: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="leadqual-intent-") as tmp:
@@ -254,8 +305,42 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                 cpu_ratio=round(ours_cpu / hand_cpu, 3),
             )
         )
+        lines.append(per_row_phase(path, Path(tmp), args))
     print(f"bench.intent_features done in {time.perf_counter() - t0:.0f} s")
     return lines
+
+
+def per_row_phase(path: str, tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
+    cut_path = str(write_cutoffs(tmp / "cutoffs.parquet", args.cutoffs, args.accounts))
+    best: dict[str, tuple[float, float, Any]] = {}
+    for _ in range(max(1, args.repeat - 1)):
+        for name, fn in (("per_row", run_per_row), ("per_cutoff", run_per_cutoff)):
+            seconds, _mb, (cpu, out) = in_child(cpu_timed, fn, path, cut_path, args.threads,
+                                               repeat=2)
+            old = best.get(name)
+            best[name] = (seconds, cpu, out) if old is None else (
+                min(old[0], seconds), min(old[1], cpu), old[2])
+    ours_s, ours_cpu, ours = best["per_row"]
+    base_s, base_cpu, base = best["per_cutoff"]
+    if not same(ours, base):
+        raise SystemExit("a time per row and the one-time pipeline per cutoff disagree")
+    print(f"a time per row: {args.cutoffs:,} (account, cutoff) rows at {CUTOFF_DAYS} cutoffs — "
+          f"one run {ours_s:.3f} s (CPU {ours_cpu:.3f}), one run per cutoff {base_s:.3f} s "
+          f"(CPU {base_cpu:.3f}): {ours_s / base_s:.2f}; rows with views: {ours.num_rows:,}")
+    return emit(
+        "intent_features_per_row",
+        ours_s,
+        "one_run_per_cutoff",
+        base_s,
+        goal="same figures; fewer seconds than a run per cutoff",
+        met=ours_s < base_s,
+        cutoffs=args.cutoffs,
+        distinct_cutoffs=CUTOFF_DAYS,
+        rows=args.rows,
+        threads=args.threads,
+        cpu_s=round(ours_cpu, 3),
+        baseline_cpu_s=round(base_cpu, 3),
+    )
 
 
 if __name__ == "__main__":
