@@ -135,7 +135,8 @@ FEATURES: tuple[Feature, ...] = (
     ),
     # account-level intent, from the intent pipeline (features.intent) over the page views of
     # the lead's account in the last 30 days; null when the lead has no account or its account
-    # had no page view then. Computed only when a contract uses one of them (see build.py).
+    # had no page view then. Computed when a contract uses one of them, and for the model
+    # (training, as of each example's cutoff; scoring) — see build.py.
     Feature(
         "visits_30d",
         "int",
