@@ -203,21 +203,25 @@ class AccountIntent:
         features; None when there is no page view at all (no tracker data)."""
         if self.views.num_rows == 0:
             return None
+        from leadqual.features.intent import intent_features
+
+        source = self._engine()
+        e = source.events
+        since = as_of - timedelta(days=INTENT_WINDOW_DAYS)
+        expr = intent_features(
+            e.filter(e.occurred_at >= since), as_of, by="account_id", categories=self.pages
+        )
+        got = source.run(expr.select("account_id", *INTENT_FEATURES.values()))
+        return got.rename_columns(["account_id", *INTENT_FEATURES])
+
+    def _engine(self) -> EventSource:
         if self._source is None:
             # Ibis is imported here, not at the top: only contracts that use these features pay
             # for it (a third of a second), and the table goes to DuckDB once per series.
             from leadqual.features.engines import duckdb_arrow
 
             self._source = duckdb_arrow(self.views)
-        from leadqual.features.intent import intent_features
-
-        e = self._source.events
-        since = as_of - timedelta(days=INTENT_WINDOW_DAYS)
-        expr = intent_features(
-            e.filter(e.occurred_at >= since), as_of, by="account_id", categories=self.pages
-        )
-        got = self._source.run(expr.select("account_id", *INTENT_FEATURES.values()))
-        return got.rename_columns(["account_id", *INTENT_FEATURES])
+        return self._source
 
     def at_each(self, cut: np.ndarray, leads: pa.Table) -> dict[str, pa.Array]:
         """The features per lead of ``leads`` as of its own cutoff (``cut``: epoch seconds per
@@ -232,19 +236,16 @@ class AccountIntent:
         pairs = np.stack([accounts[rows], np.floor(cut[rows]).astype(np.int64)], axis=1)
         unique, row_of = np.unique(pairs, axis=0, return_inverse=True)
         row_of = row_of.reshape(-1)
-        if self._source is None:
-            from leadqual.features.engines import duckdb_arrow
-
-            self._source = duckdb_arrow(self.views)
         import ibis
 
         from leadqual.features.intent import cutoffs, intent_features
 
+        source = self._engine()
         table = cutoffs(np.arange(len(unique)), unique[:, 0], unique[:, 1].astype("M8[s]"),
                         window_days=INTENT_WINDOW_DAYS)
-        expr = intent_features(self._source.events, ibis.memtable(table), by="account_id",
+        expr = intent_features(source.events, ibis.memtable(table), by="account_id",
                                categories=self.pages)
-        got = self._source.run(expr.select("key", *INTENT_FEATURES.values()))
+        got = source.run(expr.select("key", *INTENT_FEATURES.values()))
         got = got.rename_columns(["key", *INTENT_FEATURES])
         if got.num_rows == 0:  # no page view in any lead's window
             return intent_columns(None, leads)
@@ -256,13 +257,7 @@ class AccountIntent:
         hit = where[row_of]
         found[rows] = hit >= 0
         take[rows] = np.maximum(hit, 0)
-        kinds = {name: _ARROW[feature(name).kind] for name in INTENT_FEATURES}
-        mask = pa.array(~found)
-        return {
-            name: pc.if_else(mask, pa.scalar(None, kinds[name]),
-                             got[name].take(pa.array(take)).combine_chunks().cast(kinds[name]))
-            for name in INTENT_FEATURES
-        }
+        return _per_lead(got, take, found)
 
     def close(self) -> None:
         if self._source is not None:
@@ -280,9 +275,8 @@ def intent_columns(
     (``AccountIntent.at``): null for a lead without an account, whose account had no page view
     in the window, or where ``valid`` (a bool per lead) is False."""
     n = leads.num_rows
-    kinds = {name: _ARROW[feature(name).kind] for name in INTENT_FEATURES}
     if per_account is None or per_account.num_rows == 0:
-        return {name: pa.nulls(n, kinds[name]) for name in INTENT_FEATURES}
+        return {name: pa.nulls(n, _ARROW[feature(name).kind]) for name in INTENT_FEATURES}
     if "account_id" not in leads.column_names:
         raise InvalidInput("the leads frame has no account_id column; read it with load_frames")
     accounts = per_account["account_id"].to_numpy()
@@ -293,12 +287,18 @@ def intent_columns(
     found = accounts[row] == lead_accounts
     if valid is not None:
         found &= valid
-    take = pa.array(np.where(found, order[row], 0))
+    return _per_lead(per_account, np.where(found, order[row], 0), found)
+
+
+def _per_lead(table: pa.Table, take: np.ndarray, found: np.ndarray) -> dict[str, pa.Array]:
+    """The intent features per lead: row ``take[i]`` of ``table`` for lead ``i`` where
+    ``found[i]``, else null."""
     mask = pa.array(~found)
     out: dict[str, pa.Array] = {}
     for name in INTENT_FEATURES:
-        values = per_account[name].take(take).combine_chunks()
-        out[name] = pc.if_else(mask, pa.scalar(None, kinds[name]), values.cast(kinds[name]))
+        kind = _ARROW[feature(name).kind]
+        values = table[name].take(pa.array(take)).combine_chunks()
+        out[name] = pc.if_else(mask, pa.scalar(None, kind), values.cast(kind))
     return out
 
 
@@ -416,7 +416,9 @@ def _intent_at(
     source = AccountIntent(frames.events, contract.pages)
     try:
         at_as_of = cut >= (as_of - datetime(1970, 1, 1)).total_seconds()
-        columns = intent_columns(source.at(as_of), frames.leads, at_as_of)
+        # (A training set cuts every lead earlier: then the as-of figures are not needed.)
+        per_account = source.at(as_of) if at_as_of.any() else None
+        columns = intent_columns(per_account, frames.leads, at_as_of)
         if at_as_of.all():
             return columns
         # Leads cut earlier (training examples): each as of its own cutoff, never later.

@@ -228,13 +228,12 @@ def _views(events: ir.Table, as_of: datetime | ir.Table, by: Grain,
         raise InvalidInput(f"intent features are per account_id or lead_id, not {by!r}", field="by")
     e = events
     keep = [e.type == "page_view", e[by].notnull()]
-    if isinstance(as_of, datetime):
-        keep.append(e.occurred_at < as_of)
     if min_confidence is not None and "ident_confidence" in e.columns:
         keep.append(e.ident_confidence.fill_null(1.0) >= min_confidence)
     e = e.filter(*keep)
     bounds: dict[str, ir.Value] = {}
     if isinstance(as_of, datetime):
+        e = e.filter(e.occurred_at < as_of)
         key: ir.Value = e[by]
     else:
         c = as_of

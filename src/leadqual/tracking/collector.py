@@ -434,6 +434,7 @@ _KNOWN_VISITORS = select(VISITORS.c.visitor_id, VISITORS.c.contact_id).where(
 class _Statement:
     sql: str
     positions: tuple[str, ...] | None  # parameter names in order (qmark), None for named
+    insert: bool  # an INSERT: on SQLite, many rows a statement (``_insert_rows``)
 
 
 @lru_cache(maxsize=8)
@@ -452,13 +453,14 @@ def _statement(name: str, dialect: Any) -> _Statement:
                 .values(last_seen=bindparam("t")))
         compiled = stmt.compile(dialect=dialect)
     positions = compiled.positiontup
-    return _Statement(str(compiled), tuple(positions) if positions is not None else None)
+    return _Statement(str(compiled), tuple(positions) if positions is not None else None,
+                      insert=name == "visitor_insert")
 
 
 def _run(conn: Connection, stmt: _Statement, params: list[dict[str, Any]]) -> None:
     if stmt.positions is not None:
         rows = [tuple(p[k] for k in stmt.positions) for p in params]
-        if stmt.sql.startswith("INSERT"):
+        if stmt.insert:
             _insert_rows(conn, stmt.sql, rows)
         else:
             conn.exec_driver_sql(stmt.sql, rows)
